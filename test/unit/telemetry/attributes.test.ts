@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { ALLOWED_ATTRIBUTES, safeAttributes } from '../../../src/telemetry/attributes.js';
+
+describe('safeAttributes', () => {
+  it('keeps allow-listed ids, enums and counts', () => {
+    expect(
+      safeAttributes({
+        crmRecordId: '7d1e2b4c-0f7a-4c59-9a55-0c2f3b1a9e10',
+        mailboxItemId: 'AAMkAGI2TG93AAA=',
+        entity: 'contact',
+        action: 'skip',
+        errorCode: 'DS_ERR_THROTTLED',
+        'outcome.denied': 1,
+        dryRun: true,
+      }),
+    ).toEqual({
+      crmRecordId: '7d1e2b4c-0f7a-4c59-9a55-0c2f3b1a9e10',
+      mailboxItemId: 'AAMkAGI2TG93AAA=',
+      entity: 'contact',
+      action: 'skip',
+      errorCode: 'DS_ERR_THROTTLED',
+      'outcome.denied': 1,
+      dryRun: true,
+    });
+  });
+
+  it('drops unknown names, values of the wrong shape, and nulls', () => {
+    expect(
+      safeAttributes({
+        subject: 'Quarterly review',
+        clientState: 's3cr3t',
+        entity: 'invoice',
+        action: 'delete-everything',
+        errorCode: 'NOT_A_CODE',
+        targetCount: -1,
+        'outcome.vanished': 3,
+        mailboxUserId: 'alice@contoso.com',
+        crmRecordId: null,
+        correlationId: undefined,
+        toString: 'x',
+      }),
+    ).toEqual({});
+  });
+
+  it('never lets an address or free text through as any attribute', () => {
+    const names = Object.keys(ALLOWED_ATTRIBUTES);
+    const leaky = fc.oneof(
+      fc.emailAddress(),
+      fc.tuple(fc.string(), fc.constantFrom(' ', '\t', '\n', '@'), fc.string()).map(([a, sep, b]) => a + sep + b),
+    );
+    fc.assert(
+      fc.property(fc.dictionary(fc.constantFrom(...names, 'subject', 'body', 'token'), leaky), (raw) => {
+        expect(safeAttributes(raw)).toEqual({});
+      }),
+    );
+  });
+});
