@@ -17,12 +17,27 @@ export interface TelemetryOptions {
   /** APPLICATIONINSIGHTS_CONNECTION_STRING; unset → telemetry stays off. */
   connectionString: string | undefined;
   /**
-   * AZURE_CLIENT_ID of the user-assigned managed identity. Set in Azure, where App Insights has local
-   * auth disabled and accepts only Entra tokens (the identity holds Monitoring Metrics Publisher).
+   * APPLICATIONINSIGHTS_AUTHENTICATION_STRING, the setting the Functions host itself reads:
+   * `Authorization=AAD;ClientId=<user-assigned identity>`. In Azure, App Insights has local auth
+   * disabled and accepts only Entra tokens (the identity holds Monitoring Metrics Publisher).
    */
-  managedIdentityClientId: string | undefined;
-  /** Overrides the credential (e.g. a workload identity elsewhere). */
+  authenticationString: string | undefined;
+  /** Overrides the credential derived from authenticationString. */
   credential?: TokenCredential;
+}
+
+/** Entra authentication asked for by the authentication string; undefined = instrumentation key only. */
+export function parseAuthenticationString(value: string | undefined): { clientId: string | undefined } | undefined {
+  if (!value) return undefined;
+  const parts = new Map(
+    value
+      .split(';')
+      .map((p) => p.split('=').map((s) => s.trim()))
+      .filter((kv): kv is [string, string] => kv.length === 2 && kv[0] !== '')
+      .map(([k, v]) => [k.toLowerCase(), v]),
+  );
+  if (parts.get('authorization')?.toUpperCase() !== 'AAD') return undefined;
+  return { clientId: parts.get('clientid') || undefined };
 }
 
 export interface TelemetryHandle {
@@ -49,9 +64,14 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
     import('@azure/monitor-opentelemetry'),
     import('@azure/identity'),
   ]);
+  const entra = parseAuthenticationString(options.authenticationString);
   const credential =
     options.credential ??
-    (options.managedIdentityClientId ? new ManagedIdentityCredential({ clientId: options.managedIdentityClientId }) : undefined);
+    (entra === undefined
+      ? undefined
+      : entra.clientId
+        ? new ManagedIdentityCredential({ clientId: entra.clientId })
+        : new ManagedIdentityCredential());
   useAzureMonitor({
     azureMonitorExporterOptions: { connectionString: options.connectionString, credential },
   });

@@ -10,6 +10,7 @@ import {
   recordPoison,
   recordQueueAge,
   recordThrottle,
+  parseAuthenticationString,
   startTelemetry,
 } from '../../../src/telemetry/index.js';
 import { counterValue, histogramPoints, inMemorySinks } from './inMemorySinks.js';
@@ -25,7 +26,7 @@ describe('process-wide telemetry', () => {
   afterAll(() => sinks.shutdown());
 
   it('stays off without a connection string and leaves the global providers alone', async () => {
-    const handle = await startTelemetry({ connectionString: undefined, managedIdentityClientId: 'ignored' });
+    const handle = await startTelemetry({ connectionString: undefined, authenticationString: 'Authorization=AAD;ClientId=ignored' });
     expect(handle.enabled).toBe(false);
     await handle.shutdown();
     expect(metrics.getMeterProvider()).toBe(sinks.meterProvider);
@@ -61,5 +62,21 @@ describe('process-wide telemetry', () => {
     expect(counterValue(m.get(METRIC_NAMES.held))).toBe(3);
     expect(histogramPoints(m.get(METRIC_NAMES.queueAge))[0]?.sum).toBe(250);
     expect(histogramPoints(m.get(METRIC_NAMES.fanOut))[0]?.count).toBe(1);
+  });
+});
+
+describe('parseAuthenticationString', () => {
+  it('reads the Functions host format, in any key case and order', () => {
+    expect(parseAuthenticationString('Authorization=AAD;ClientId=0d2a6f1e-1111-4c2b-9a7e-3f5e9b8c7d6a')).toEqual({
+      clientId: '0d2a6f1e-1111-4c2b-9a7e-3f5e9b8c7d6a',
+    });
+    expect(parseAuthenticationString('clientid=abc; authorization=aad')).toEqual({ clientId: 'abc' });
+  });
+
+  it('means the system-assigned identity without a ClientId, and no Entra auth otherwise', () => {
+    expect(parseAuthenticationString('Authorization=AAD')).toEqual({ clientId: undefined });
+    expect(parseAuthenticationString('ClientId=abc')).toBeUndefined();
+    expect(parseAuthenticationString('')).toBeUndefined();
+    expect(parseAuthenticationString(undefined)).toBeUndefined();
   });
 });
