@@ -1,0 +1,207 @@
+/**
+ * Service configuration: one zod schema over the environment. Both hosts (Functions and Fastify) and the
+ * worker read only what loadConfig returns, so a bad or missing value stops start-up naming the variable.
+ */
+import { z } from 'zod';
+import { DeleteSyncError } from './errors.js';
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const int = (fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return fallback;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `must be a whole number from ${min} to ${max}` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const bool = (fallback: boolean) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return fallback;
+      const s = v.trim().toLowerCase();
+      if (['true', '1', 'yes'].includes(s)) return true;
+      if (['false', '0', 'no'].includes(s)) return false;
+      ctx.addIssue({ code: 'custom', message: 'must be true or false' });
+      return z.NEVER;
+    });
+
+const secret = (minLength: number) =>
+  optionalText.pipe(z.string().min(minLength, `must be at least ${minLength} characters`).optional());
+
+const commaList = optionalText.transform((v) =>
+  v === undefined ? [] : v.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== ''),
+);
+
+/** Azure queue names: 3-63 lowercase letters, digits and single hyphens, starting with a letter or digit. */
+const queueName = (fallback: string) =>
+  optionalText
+    .transform((v) => v ?? fallback)
+    .pipe(z.string().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'must be a valid Azure queue name'));
+
+/**
+ * `DATAVERSE_WEBHOOK_HEADER` is `name:secret` in one setting (one Key Vault reference in Azure), matching
+ * the Dataverse "HttpHeader" authentication type, which sends a fixed header with every call.
+ */
+const headerSecret = optionalText.transform((v, ctx) => {
+  if (v === undefined) return undefined;
+  const colon = v.indexOf(':');
+  const name = colon > 0 ? v.slice(0, colon).trim().toLowerCase() : '';
+  const value = colon > 0 ? v.slice(colon + 1).trim() : '';
+  if (!/^[a-z0-9!#$%&'*+.^_`|~-]+$/.test(name) || value.length < 16) {
+    ctx.addIssue({ code: 'custom', message: 'must be "header-name:secret" with a secret of 16+ characters' });
+    return z.NEVER;
+  }
+  return { name, value };
+});
+
+export const ConfigEnv = z.object({
+  PORT: int(7071, 0, 65535),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).optional().default('info'),
+  /** Local / self-hosted storage. Unset in Azure (identity-based settings below) and for `npm start`'s embedded Azurite. */
+  STORAGE_CONNECTION_STRING: optionalText,
+  /** The Functions host's own storage setting; a connection string locally (`UseDevelopmentStorage=true`). */
+  AzureWebJobsStorage: optionalText,
+  AzureWebJobsStorage__accountName: optionalText,
+  AzureWebJobsStorage__queueServiceUri: optionalText.pipe(z.url().optional()),
+  AzureWebJobsStorage__tableServiceUri: optionalText.pipe(z.url().optional()),
+  AzureWebJobsStorage__credential: optionalText.pipe(z.enum(['managedidentity']).optional()),
+  AzureWebJobsStorage__clientId: optionalText,
+  DATAVERSE_WEBHOOK_KEY: secret(16),
+  DATAVERSE_WEBHOOK_HEADER: headerSecret,
+  DATAVERSE_ALLOWED_ORGANIZATIONS: commaList,
+  GRAPH_TENANT_ID: optionalText,
+  ADMIN_KEY: secret(16),
+  MAX_BODY_BYTES: int(1_048_576, 1024, 64 * 1_048_576),
+  QUEUE_NAME: queueName('changes'),
+  POISON_QUEUE_NAME: queueName('changes-poison'),
+  MAX_DEQUEUE_COUNT: int(5, 1, 100),
+  VISIBILITY_TIMEOUT_SECONDS: int(30, 0, 7 * 24 * 3600),
+  QUEUE_BATCH_SIZE: int(16, 1, 32),
+  QUEUE_MAX_POLL_MS: int(2000, 10, 60_000),
+  POLICY_FILE: optionalText,
+  DRY_RUN: bool(false),
+  TABLE_PREFIX: optionalText
+    .transform((v) => v ?? 'deletesync')
+    .pipe(z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,39}$/, 'must be a letter then up to 39 letters or digits')),
+});
+
+/** Every setting the service reads. The infrastructure tests check that the deployment sets what it needs. */
+export const SETTING_NAMES = Object.keys(ConfigEnv.shape) as (keyof typeof ConfigEnv.shape)[];
+
+/** Settings that do not belong in an Azure deployment (local connection strings, the local port). */
+const LOCAL_ONLY_SETTINGS = ['PORT', 'STORAGE_CONNECTION_STRING', 'AzureWebJobsStorage'] as const;
+
+/** Settings an Azure (identity-based) deployment is expected to provide or may provide. */
+export const AZURE_SETTING_NAMES = SETTING_NAMES.filter(
+  (n) => !(LOCAL_ONLY_SETTINGS as readonly string[]).includes(n),
+);
+
+export type StorageSettings =
+  | { kind: 'connectionString'; connectionString: string }
+  | {
+      kind: 'identity';
+      tableServiceUri: string;
+      queueServiceUri: string;
+      /** User-assigned managed identity, when one is named. */
+      clientId: string | undefined;
+    }
+  /** Nothing configured: `npm start` starts Azurite itself; the Functions host cannot run like this. */
+  | { kind: 'embedded' };
+
+export interface Config {
+  port: number;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+  storage: StorageSettings;
+  dataverse: {
+    webhookKey: string | undefined;
+    webhookHeader: { name: string; value: string } | undefined;
+    /** Lower-cased organization ids or names; empty = any organization. */
+    allowedOrganizations: string[];
+  };
+  graph: { tenantId: string | undefined };
+  adminKey: string | undefined;
+  maxBodyBytes: number;
+  queue: {
+    name: string;
+    poisonName: string;
+    maxDequeueCount: number;
+    visibilityTimeoutSeconds: number;
+    batchSize: number;
+    maxPollMs: number;
+  };
+  policyFile: string | undefined;
+  dryRun: boolean;
+  tablePrefix: string;
+}
+
+function storageSettings(env: z.infer<typeof ConfigEnv>): StorageSettings {
+  const connectionString = env.STORAGE_CONNECTION_STRING ?? env.AzureWebJobsStorage;
+  if (connectionString !== undefined) return { kind: 'connectionString', connectionString };
+  const account = env.AzureWebJobsStorage__accountName;
+  const tableServiceUri =
+    env.AzureWebJobsStorage__tableServiceUri ?? (account && `https://${account}.table.core.windows.net`);
+  const queueServiceUri =
+    env.AzureWebJobsStorage__queueServiceUri ?? (account && `https://${account}.queue.core.windows.net`);
+  if (tableServiceUri && queueServiceUri) {
+    return { kind: 'identity', tableServiceUri, queueServiceUri, clientId: env.AzureWebJobsStorage__clientId };
+  }
+  if (tableServiceUri || queueServiceUri) {
+    const missing = tableServiceUri ? 'AzureWebJobsStorage__queueServiceUri' : 'AzureWebJobsStorage__tableServiceUri';
+    throw new DeleteSyncError('DS_ERR_CONFIG', `${missing} is required with identity-based storage`, {
+      field: missing,
+    });
+  }
+  return { kind: 'embedded' };
+}
+
+/** Reads and validates the environment. Throws DS_ERR_CONFIG naming the first bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = ConfigEnv.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = String(issue?.path[0] ?? 'environment');
+    throw new DeleteSyncError('DS_ERR_CONFIG', `${name} ${issue?.message ?? 'is invalid'}`, { field: name });
+  }
+  const e = parsed.data;
+  if (e.POISON_QUEUE_NAME === e.QUEUE_NAME) {
+    throw new DeleteSyncError('DS_ERR_CONFIG', 'POISON_QUEUE_NAME must differ from QUEUE_NAME', {
+      field: 'POISON_QUEUE_NAME',
+    });
+  }
+  return {
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL,
+    storage: storageSettings(e),
+    dataverse: {
+      webhookKey: e.DATAVERSE_WEBHOOK_KEY,
+      webhookHeader: e.DATAVERSE_WEBHOOK_HEADER,
+      allowedOrganizations: e.DATAVERSE_ALLOWED_ORGANIZATIONS,
+    },
+    graph: { tenantId: e.GRAPH_TENANT_ID?.toLowerCase() },
+    adminKey: e.ADMIN_KEY,
+    maxBodyBytes: e.MAX_BODY_BYTES,
+    queue: {
+      name: e.QUEUE_NAME,
+      poisonName: e.POISON_QUEUE_NAME,
+      maxDequeueCount: e.MAX_DEQUEUE_COUNT,
+      visibilityTimeoutSeconds: e.VISIBILITY_TIMEOUT_SECONDS,
+      batchSize: e.QUEUE_BATCH_SIZE,
+      maxPollMs: e.QUEUE_MAX_POLL_MS,
+    },
+    policyFile: e.POLICY_FILE,
+    dryRun: e.DRY_RUN,
+    tablePrefix: e.TABLE_PREFIX,
+  };
+}

@@ -1,0 +1,27 @@
+/**
+ * Messages on the `changes` queue. Change events go to the processor; lifecycle notices (Graph
+ * subscription reauthorization, removal, missed notifications) go to the subscription manager.
+ */
+import { z } from 'zod';
+import { DomainEvent } from '../domain/event.js';
+
+export const LifecycleEvent = z.enum(['reauthorizationRequired', 'subscriptionRemoved', 'missed']);
+
+export const LifecycleNotice = z.object({
+  /** Dedupe key: subscription + event + expiration. */
+  id: z.string().min(1),
+  subscriptionId: z.string().min(1),
+  lifecycleEvent: LifecycleEvent,
+  tenantId: z.string().nullable(),
+  subscriptionExpirationDateTime: z.string().nullable(),
+  receivedAt: z.string(),
+});
+
+export const QueueMessage = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('change'), event: DomainEvent }),
+  z.object({ kind: z.literal('lifecycle'), notice: LifecycleNotice }),
+]);
+
+export type LifecycleEvent = z.infer<typeof LifecycleEvent>;
+export type LifecycleNotice = z.infer<typeof LifecycleNotice>;
+export type QueueMessage = z.infer<typeof QueueMessage>;

@@ -1,0 +1,29 @@
+/** A store over a test Azurite with a unique table prefix and queue names, so tests never share rows. */
+import { randomBytes } from 'node:crypto';
+import { loadConfig, type Config } from '../../src/config.js';
+import { createStore, type Store } from '../../src/store/index.js';
+
+export const TEST_WEBHOOK_KEY = 'test-webhook-key-0123456789';
+export const TEST_ADMIN_KEY = 'test-admin-key-0123456789';
+export const TEST_TENANT_ID = '84bd8158-6d4d-4958-8b9f-9d6445542f95';
+
+export function testConfig(connectionString: string, env: Record<string, string> = {}): Config {
+  const unique = randomBytes(4).toString('hex');
+  return loadConfig({
+    STORAGE_CONNECTION_STRING: connectionString,
+    DATAVERSE_WEBHOOK_KEY: TEST_WEBHOOK_KEY,
+    ADMIN_KEY: TEST_ADMIN_KEY,
+    GRAPH_TENANT_ID: TEST_TENANT_ID,
+    TABLE_PREFIX: `t${unique}`,
+    QUEUE_NAME: `changes-${unique}`,
+    POISON_QUEUE_NAME: `changes-${unique}-poison`,
+    VISIBILITY_TIMEOUT_SECONDS: '0',
+    LOG_LEVEL: 'error',
+    ...env,
+  });
+}
+
+export function testStore(connectionString: string, env: Record<string, string> = {}): { config: Config; store: Store } {
+  const config = testConfig(connectionString, env);
+  return { config, store: createStore(config) };
+}
