@@ -23,6 +23,12 @@ export interface OutlookItemRef {
   listId: string | null;
 }
 
+/**
+ * Item ids in answers are asked for in their immutable form, the form the change notifications carry
+ * (subscriptions are made with the same preference), so links and tombstones match the echoes.
+ */
+export const IMMUTABLE_ID = { Prefer: 'IdType="ImmutableId"' } as const;
+
 const GLOBAL_OBJECT_ID_CLASS = '040000008200E00074C5B7101A82E008';
 
 /** The iCalUId Graph shows for a meeting whose CRM `globalobjectid` is `value`. */
@@ -76,6 +82,7 @@ export async function findEventsByICalUId(client: Client, userId: string, iCalUI
   const literal = iCalUId.replace(/'/g, "''");
   const page = (await client
     .api(`/users/${encodeURIComponent(userId)}/events`)
+    .headers(IMMUTABLE_ID)
     .filter(`iCalUId eq '${literal}'`)
     .select(['id', 'iCalUId', 'isOrganizer', 'isCancelled', 'type'])
     .get()) as { value?: Partial<FoundEvent>[] };
@@ -91,7 +98,7 @@ export async function findEventsByICalUId(client: Client, userId: string, iCalUI
 /** Reads an item; null when it is gone (404). */
 export async function getItem<T = Record<string, unknown>>(client: Client, ref: OutlookItemRef, select?: string[]): Promise<T | null> {
   try {
-    const request = client.api(itemPath(ref));
+    const request = client.api(itemPath(ref)).headers(IMMUTABLE_ID);
     return (await (select ? request.select(select) : request).get()) as T;
   } catch (error) {
     if ((error as { statusCode?: number }).statusCode === 404) return null;
@@ -112,6 +119,6 @@ export interface ContactInput {
 }
 
 export async function createContact(client: Client, userId: string, contact: ContactInput): Promise<{ id: string }> {
-  const created = (await client.api(`/users/${encodeURIComponent(userId)}/contacts`).post(contact)) as { id: string };
+  const created = (await client.api(`/users/${encodeURIComponent(userId)}/contacts`).headers(IMMUTABLE_ID).post(contact)) as { id: string };
   return { id: created.id };
 }

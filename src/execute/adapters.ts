@@ -1,0 +1,38 @@
+/**
+ * The executor's Outlook, CRM and mailbox ports over the real clients.
+ */
+import type { Client } from '@microsoft/microsoft-graph-client';
+import { fanOut, graphBatchTransport, type FanOutOptions } from '../graph/batch.js';
+import { createContact, findEventsByICalUId } from '../graph/items.js';
+import type { DataverseClient } from '../dataverse/client.js';
+import type { CrmOps, MailboxResolver, OutlookOps } from './ports.js';
+
+export function graphOutlookOps(client: Client, fanOutOptions: Omit<FanOutOptions, 'deadline'> = {}): OutlookOps {
+  const transport = graphBatchTransport(client, fanOutOptions.clock);
+  return {
+    fanOut: (ops, deadline) => fanOut(transport, ops, { ...fanOutOptions, deadline }),
+    findEventsByICalUId: (userId, iCalUId) => findEventsByICalUId(client, userId, iCalUId),
+    createContact: (userId, contact) => createContact(client, userId, contact),
+  };
+}
+
+const CONTACT_COLUMNS = ['contactid', 'firstname', 'lastname', 'fullname', 'emailaddress1', 'telephone1', 'mobilephone', 'jobtitle', 'company'];
+
+export function dataverseCrmOps(client: DataverseClient): CrmOps {
+  return {
+    deleteAs: (ref, callerObjectId, deadline) => client.deleteAs(ref, callerObjectId, { deadline }),
+    getContact: (id) => client.get('contacts', id, { select: CONTACT_COLUMNS }),
+  };
+}
+
+/** systemuser → Entra object id, remembered for the process's life (the mapping does not change). */
+export function dataverseMailboxResolver(client: DataverseClient): MailboxResolver {
+  const known = new Map<string, string | null>();
+  return {
+    async entraIdOf(crmUserId) {
+      const key = crmUserId.toLowerCase();
+      if (!known.has(key)) known.set(key, (await client.getSystemUser(crmUserId))?.azureactivedirectoryobjectid ?? null);
+      return known.get(key) ?? null;
+    },
+  };
+}
