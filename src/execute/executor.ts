@@ -16,8 +16,7 @@ import { cancelOp, deleteOp, iCalUIdFromGlobalObjectId, type OutlookItemRef } fr
 import type { ItemOp, OpOutcome } from '../graph/batch.js';
 import { contactFromCrm } from './contact-restore.js';
 import type { TargetOutcome } from './outcome.js';
-import type { ExecutorDeps } from './ports.js';
-import { crmTombstoneKey, outlookTombstoneKey } from './tombstone-keys.js';
+import type { ExecutorDeps, TombstoneTarget } from './ports.js';
 
 export interface Executor {
   execute(decision: Decision, facts: Facts, event: DomainEvent): Promise<TargetOutcome[]>;
@@ -70,6 +69,9 @@ function isTransient(error: unknown): boolean {
 
 const sameUser = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
+const itemTombstone = (ref: OutlookItemRef): TombstoneTarget => ({ side: 'outlook', userId: ref.userId, itemId: ref.itemId });
+const itemKey = (ref: OutlookItemRef) => `${ref.userId.toLowerCase()}/${ref.itemId}`;
+
 export function createExecutor(deps: ExecutorDeps): Executor {
   const { tombstones, links, outlook, crm, clock } = deps;
 
@@ -109,7 +111,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
   }
 
   /** Tombstones, then one fan-out for the group; tombstones of deletes that did not happen are removed. */
-  async function runOutlook(items: ResolvedItem[], deadline: number): Promise<TargetOutcome[]> {
+  async function runOutlook(items: ResolvedItem[], deadline: number, decisionId: string): Promise<TargetOutcome[]> {
     const outcomes = new Map<ResolvedItem, TargetOutcome>();
     const ready: { item: ResolvedItem; op: ItemOp }[] = [];
     items.forEach((item, index) => {
@@ -119,7 +121,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
         outcomes.set(item, outlookOutcome(item.target, item.ref, 'skipped', describe(error)));
       }
     });
-    const written = await Promise.allSettled(ready.map(({ item }) => tombstones.write('outlook', outlookTombstoneKey(item.ref))));
+    const written = await Promise.allSettled(ready.map(({ item }) => tombstones.write(itemTombstone(item.ref), decisionId)));
     const send = ready.filter((entry, i) => {
       const result = written[i];
       if (result?.status === 'fulfilled') return true;
@@ -132,16 +134,16 @@ export function createExecutor(deps: ExecutorDeps): Executor {
         const outcome = fromOp(item, results[i] as OpOutcome);
         outcomes.set(item, outcome);
         // A failed delete leaves the item in place: its tombstone must not hide a later genuine delete.
-        if (outcome.status === 'failed') await tombstones.remove('outlook', outlookTombstoneKey(item.ref));
+        if (outcome.status === 'failed') await tombstones.remove(itemTombstone(item.ref));
       }),
     );
     return items.map((item) => outcomes.get(item) as TargetOutcome);
   }
 
-  async function runCrm(target: CrmTarget, deadline: number): Promise<TargetOutcome> {
-    const key = crmTombstoneKey(target.ref);
+  async function runCrm(target: CrmTarget, deadline: number, decisionId: string): Promise<TargetOutcome> {
+    const tombstone: TombstoneTarget = { side: 'crm', entity: target.ref.entity, id: target.ref.id };
     try {
-      await tombstones.write('crm', key);
+      await tombstones.write(tombstone, decisionId);
     } catch (error) {
       return crmOutcome(target, 'pending', `tombstone not written: ${describe(error)}`);
     }
@@ -149,11 +151,11 @@ export function createExecutor(deps: ExecutorDeps): Executor {
       const result = await crm.deleteAs(target.ref, target.actAs.userId, deadline);
       if (result.status === 'deleted') return crmOutcome(target, 'deleted', `deleted as ${target.actAs.userId}`, 1);
       if (result.status === 'already-gone') return crmOutcome(target, 'already-gone', 'HTTP 404', 1);
-      await tombstones.remove('crm', key);
+      await tombstones.remove(tombstone);
       return crmOutcome(target, 'skipped', `no Delete privilege (${result.code})`, 1);
     } catch (error) {
       const transient = isTransient(error);
-      if (!transient) await tombstones.remove('crm', key);
+      if (!transient) await tombstones.remove(tombstone);
       return crmOutcome(target, transient ? 'pending' : 'failed', describe(error), 1);
     }
   }
@@ -219,9 +221,9 @@ export function createExecutor(deps: ExecutorDeps): Executor {
       if (target.side !== 'outlook') continue;
       const result = await resolve(target, facts);
       if ('side' in result) outcomes.push(result);
-      else if (seen.has(outlookTombstoneKey(result.ref))) outcomes.push(outlookOutcome(target, result.ref, 'skipped', 'same item as another target'));
+      else if (seen.has(itemKey(result.ref))) outcomes.push(outlookOutcome(target, result.ref, 'skipped', 'same item as another target'));
       else {
-        seen.add(outlookTombstoneKey(result.ref));
+        seen.add(itemKey(result.ref));
         resolved.push(result);
       }
     }
@@ -236,9 +238,9 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     // The organizer's copy first: deleting or cancelling it is what tells attendees.
     const first = resolved.filter((r) => r.target.role === 'organizer' && r.ref.itemKind === 'event');
     const rest = resolved.filter((r) => !first.includes(r));
-    const outlookOutcomes = [...(first.length > 0 ? await runOutlook(first, deadline) : []), ...(rest.length > 0 ? await runOutlook(rest, deadline) : [])];
+    const outlookOutcomes = [...(first.length > 0 ? await runOutlook(first, deadline, event.id) : []), ...(rest.length > 0 ? await runOutlook(rest, deadline, event.id) : [])];
     outcomes.push(...outlookOutcomes);
-    for (const target of crmTargets) outcomes.push(await runCrm(target, deadline));
+    for (const target of crmTargets) outcomes.push(await runCrm(target, deadline, event.id));
 
     await updateLinks([...first, ...rest], outlookOutcomes, facts, event);
     return outcomes;

@@ -9,13 +9,15 @@ import type { ItemOp, OpOutcome } from '../graph/batch.js';
 import type { ContactInput, FoundEvent } from '../graph/items.js';
 import type { DeleteResult } from '../dataverse/client.js';
 import type { Clock } from '../net/retry.js';
-import type { TombstoneSide } from './tombstone-keys.js';
+
+/** What a tombstone names: a mailbox item (immutable id) or a CRM record. */
+export type TombstoneTarget = { side: 'outlook'; userId: string; itemId: string } | { side: 'crm'; entity: string; id: string };
 
 export interface TombstoneWriter {
   /** Written before a delete, so the echo notification of that delete is recognised. */
-  write(side: TombstoneSide, key: string): Promise<void>;
+  write(target: TombstoneTarget, decisionId: string): Promise<void>;
   /** Removed when the delete did not happen, so a later genuine delete is not mistaken for an echo. */
-  remove(side: TombstoneSide, key: string): Promise<void>;
+  remove(target: TombstoneTarget): Promise<void>;
 }
 
 export interface LinkStore {
