@@ -1,0 +1,574 @@
+/**
+ * The Dataverse org in memory and what happens in it: records created, updated and deleted through the
+ * Web API or by simulated users, each running the registered steps (synchronous ones inside the
+ * operation, asynchronous ones after it as System Jobs), privilege checks as the platform makes them,
+ * and every delete written to the shared delete log. Tests act and assert through the methods here.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { DeleteLog } from '../delete-log.js';
+import type { Directory, DirectoryUser } from '../directory.js';
+import { DataverseFault, DV_CODE, privilegeDenied, recordNotFound } from './errors.js';
+import { EVENT_MESSAGES, seedMessages, stepsFor, validateImage, validateServiceEndpoint, validateStep, type EventMessage, type RegisteredStep } from './registration.js';
+import { remoteExecutionContext, type EntityImageInput, type Principal } from './remote-context.js';
+import { PARTY_MASK, tableByLogicalName, type TableDef } from './schema.js';
+import { isRef, Store, type Cell, type EntityRef, type RecordSnapshot, type Row } from './store.js';
+import { WebhookDispatcher, type DeliveryRecord, type WebhookSettings } from './webhooks.js';
+import type { ParsedBody, PartyInput } from './webapi-json.js';
+
+/** Who an operation runs as, and who asked for it. */
+export interface Actor {
+  /** The user the operation runs as (impersonated one, or the caller itself). */
+  user: DirectoryUser;
+  /** The principal that sent the request (the application user when it impersonated). */
+  initiating: DirectoryUser;
+  /** For the delete log: `app:<clientId>` or `user:<Entra object id>`. */
+  caller: string;
+  via: 'api' | 'user';
+}
+
+export interface DataverseStateOptions {
+  url: string;
+  directory: Directory;
+  clock: () => number;
+  log: DeleteLog;
+  webhooks?: Partial<WebhookSettings>;
+}
+
+/** A party in a test action: a record (systemuser, contact, account) or a bare address. */
+export type PartyRef = EntityRef | { address: string };
+
+export interface AppointmentInput {
+  id?: string;
+  subject: string;
+  start: number | Date;
+  end: number | Date;
+  /** 0 Open, 1 Completed, 2 Canceled, 3 Scheduled. */
+  statecode?: number;
+  statuscode?: number;
+  /** systemuserid; defaults to the organizer when the organizer is a user. */
+  ownerId?: string;
+  organizer: PartyRef;
+  requiredAttendees?: PartyRef[];
+  optionalAttendees?: PartyRef[];
+  globalobjectid?: string;
+  instancetypecode?: number;
+  regarding?: EntityRef;
+  location?: string;
+}
+
+export interface TaskInput {
+  id?: string;
+  subject: string;
+  ownerId: string;
+  statecode?: number;
+  statuscode?: number;
+  due?: number | Date;
+  regarding?: EntityRef;
+}
+
+export interface EmailInput {
+  id?: string;
+  subject: string;
+  ownerId: string;
+  messageid?: string;
+  statecode?: number;
+  statuscode?: number;
+  from: PartyRef;
+  to: PartyRef[];
+  cc?: PartyRef[];
+  directioncode?: boolean;
+}
+
+export interface ContactInput {
+  id?: string;
+  firstname?: string;
+  lastname: string;
+  emailaddress1?: string;
+  ownerId: string;
+  statecode?: number;
+}
+
+const ACCESS_RIGHTS = ['ReadAccess', 'WriteAccess', 'AppendAccess', 'AppendToAccess', 'CreateAccess', 'DeleteAccess', 'ShareAccess', 'AssignAccess'];
+
+function ms(value: number | Date): number {
+  return typeof value === 'number' ? value : value.getTime();
+}
+
+function toPartyInput(ref: PartyRef, mask: number): PartyInput {
+  return 'address' in ref
+    ? { partyid: null, addressused: ref.address, participationtypemask: mask }
+    : { partyid: { logicalName: ref.logicalName, id: ref.id.toLowerCase() }, addressused: null, participationtypemask: mask };
+}
+
+function tableOrThrow(logicalName: string): TableDef {
+  const table = tableByLogicalName(logicalName);
+  if (!table) throw new DataverseFault(404, DV_CODE.odata, `Resource not found for the segment '${logicalName}'.`);
+  return table;
+}
+
+export class DataverseState {
+  readonly store = new Store();
+  readonly organization: { id: string; name: string; businessUnitId: string };
+  readonly webhooks: WebhookDispatcher;
+  readonly messageIds: Record<EventMessage, string>;
+  private readonly directory: Directory;
+  private readonly clock: () => number;
+  private readonly log: DeleteLog;
+  private readonly host: string;
+
+  constructor(options: DataverseStateOptions) {
+    this.directory = options.directory;
+    this.clock = options.clock;
+    this.log = options.log;
+    this.host = new URL(options.url).host;
+    this.organization = { id: randomUUID(), name: `unq${randomBytes(16).toString('hex')}`, businessUnitId: randomUUID() };
+    this.webhooks = new WebhookDispatcher(this.store, { timeoutMs: 60_000, retryDelayMs: 50, ...options.webhooks }, this.clock);
+    this.messageIds = seedMessages(this.store, this.clock());
+  }
+
+  // ---- reads ------------------------------------------------------------------------------------
+
+  rows(table: TableDef): Row[] {
+    return table.logicalName === 'systemuser' ? this.directory.all().map((u) => this.userRow(u)) : this.store.rows(table.logicalName);
+  }
+
+  find(table: TableDef, id: string): Row | undefined {
+    if (table.logicalName === 'systemuser') {
+      const user = this.directory.all().find((u) => u.systemUserId.toLowerCase() === id.toLowerCase());
+      return user ? this.userRow(user) : undefined;
+    }
+    return this.store.get(table.logicalName, id);
+  }
+
+  retrieve(table: TableDef, id: string): Row {
+    const row = this.find(table, id);
+    if (!row) throw recordNotFound(table.logicalName, id);
+    return row;
+  }
+
+  parties(activityId: string): Row[] {
+    return this.store.parties(activityId);
+  }
+
+  /** The display name Dataverse shows for a reference (FormattedValue, EntityReference.Name). */
+  nameOf = (ref: EntityRef): string | null => {
+    const table = tableByLogicalName(ref.logicalName);
+    if (!table?.primaryName) return null;
+    const row = this.find(table, ref.id);
+    const name = row?.[table.primaryName];
+    return typeof name === 'string' ? name : null;
+  };
+
+  private userRow(user: DirectoryUser): Row {
+    return {
+      systemuserid: user.systemUserId.toLowerCase(),
+      azureactivedirectoryobjectid: user.id.toLowerCase(),
+      internalemailaddress: user.isApplicationUser ? null : user.mail,
+      domainname: user.userPrincipalName,
+      fullname: user.displayName,
+      isdisabled: false,
+      accessmode: user.isApplicationUser ? 4 : 0,
+    };
+  }
+
+  // ---- security ---------------------------------------------------------------------------------
+
+  /** The actor for a Web API request: the app's own user, or the user it impersonates by CallerObjectId. */
+  actorFor(servicePrincipalId: string, clientId: string, callerObjectId: string | undefined): Actor {
+    const app = this.directory.all().find((u) => u.id.toLowerCase() === servicePrincipalId.toLowerCase());
+    if (!app) throw new DataverseFault(403, DV_CODE.notMemberOfOrganization, 'The user is not a member of the organization.');
+    const base = { initiating: app, caller: `app:${clientId}`, via: 'api' as const };
+    if (!callerObjectId) return { ...base, user: app };
+    if (!app.canActOnBehalf) throw privilegeDenied(app.systemUserId, 'prvActOnBehalfOfAnotherUser');
+    const user = this.directory.all().find((u) => u.id.toLowerCase() === callerObjectId.trim().toLowerCase());
+    if (!user) {
+      throw new DataverseFault(
+        403,
+        DV_CODE.notMemberOfOrganization,
+        `The user with azureactivedirectoryobjectid ${callerObjectId} is not a member of the organization.`,
+      );
+    }
+    return { ...base, user, caller: `user:${user.id}` };
+  }
+
+  /** A person acting in the CRM UI (not through the service). */
+  userActor(systemUserId: string): Actor {
+    const user = this.directory.bySystemUserId(systemUserId);
+    if (!user) throw recordNotFound('systemuser', systemUserId);
+    return { user, initiating: user, caller: `user:${user.id}`, via: 'user' };
+  }
+
+  private canDelete(user: DirectoryUser, table: TableDef): boolean {
+    return !table.deletePrivilege || user.canDelete;
+  }
+
+  /** RetrievePrincipalAccess: the rights `systemUserId` holds on the record (DeleteAccess only with a Delete role). */
+  accessRights(systemUserId: string, table: TableDef, id: string): string[] {
+    const user = this.directory.bySystemUserId(systemUserId);
+    if (!user) throw recordNotFound('systemuser', systemUserId);
+    this.retrieve(table, id);
+    return ACCESS_RIGHTS.filter((right) => right !== 'DeleteAccess' || this.canDelete(user, table));
+  }
+
+  // ---- operations -------------------------------------------------------------------------------
+
+  async create(actor: Actor, table: TableDef, body: ParsedBody, requestedId?: string): Promise<string> {
+    this.assertWritable(table);
+    const supplied = body.values[table.primaryId];
+    const id = (requestedId ?? (typeof supplied === 'string' ? supplied : randomUUID())).toLowerCase();
+    if (this.store.get(table.logicalName, id)) {
+      throw new DataverseFault(412, DV_CODE.duplicateRecord, 'A record with matching key values already exists.');
+    }
+    const now = this.clock();
+    const row: Row = {};
+    for (const [name, def] of Object.entries(table.columns)) if (def.kind !== 'partylist') row[name] = null;
+    Object.assign(row, body.values, {
+      [table.primaryId]: id,
+      createdon: now,
+      modifiedon: now,
+      createdby: { logicalName: 'systemuser', id: actor.user.systemUserId },
+      modifiedby: { logicalName: 'systemuser', id: actor.user.systemUserId },
+      modifiedonbehalfby: actor.initiating === actor.user ? null : { logicalName: 'systemuser', id: actor.initiating.systemUserId },
+      versionnumber: 1,
+    });
+    if ('ownerid' in table.columns) {
+      row.ownerid ??= { logicalName: 'systemuser', id: actor.user.systemUserId };
+      row.owningbusinessunit = { logicalName: 'businessunit', id: this.organization.businessUnitId };
+    }
+    if (table.isActivity) row.activitytypecode = table.logicalName;
+    this.applyStateDefaults(table, row);
+    this.deriveColumns(table, row);
+    this.validateRow(table, row);
+    const parties = table.isActivity ? this.partyRows(id, row, body.parties ?? []) : undefined;
+    await this.execute(actor, 'Create', table, id, [...Object.keys(body.values), ...(body.parties ? this.partyColumns(table) : [])], () => {
+      this.store.put(table.logicalName, id, row);
+      if (parties) this.store.replaceParties(id, parties);
+    });
+    return id;
+  }
+
+  async update(actor: Actor, table: TableDef, id: string, body: ParsedBody): Promise<void> {
+    this.assertWritable(table);
+    const existing = this.retrieve(table, id);
+    const row: Row = { ...existing, ...body.values };
+    row[table.primaryId] = existing[table.primaryId] as Cell;
+    row.modifiedon = this.clock();
+    row.modifiedby = { logicalName: 'systemuser', id: actor.user.systemUserId };
+    row.modifiedonbehalfby = actor.initiating === actor.user ? null : { logicalName: 'systemuser', id: actor.initiating.systemUserId };
+    row.versionnumber = Number(existing.versionnumber ?? 0) + 1;
+    if ('statecode' in body.values && !('statuscode' in body.values)) row.statuscode = null;
+    this.applyStateDefaults(table, row);
+    this.deriveColumns(table, row);
+    this.validateRow(table, row);
+    const changed = [...Object.keys(body.values), ...(body.parties ? this.partyColumns(table) : [])];
+    const parties = table.isActivity && (body.parties || 'ownerid' in body.values) ? this.partyRows(id, row, body.parties ?? this.nonOwnerParties(id)) : undefined;
+    await this.execute(actor, 'Update', table, id, changed, () => {
+      this.store.put(table.logicalName, id, row);
+      if (parties) this.store.replaceParties(id, parties);
+    });
+  }
+
+  async delete(actor: Actor, table: TableDef, id: string): Promise<void> {
+    let status = 204;
+    try {
+      this.assertWritable(table);
+      this.retrieve(table, id);
+      if (!this.canDelete(actor.user, table)) {
+        throw privilegeDenied(actor.user.systemUserId, table.deletePrivilege as string, ` on OTC=${table.objectTypeCode} for entity '${table.logicalName}'`);
+      }
+      await this.execute(actor, 'Delete', table, id, undefined, () => {
+        this.store.remove(table.logicalName, id);
+        if (table.isActivity) this.store.replaceParties(id, []);
+      });
+    } catch (error) {
+      status = error instanceof DataverseFault ? error.status : 500;
+      throw error;
+    } finally {
+      this.log.append({ at: this.clock(), side: 'dataverse', scope: table.logicalName, kind: table.logicalName, id: id.toLowerCase(), caller: actor.caller, via: actor.via, status });
+    }
+  }
+
+  private assertWritable(table: TableDef): void {
+    if (table.readOnlyTable) {
+      throw new DataverseFault(405, DV_CODE.invalidArgument, `The '${table.logicalName}' table cannot be written through this endpoint.`);
+    }
+  }
+
+  private applyStateDefaults(table: TableDef, row: Row): void {
+    if (!table.defaultStatus || !('statecode' in table.columns)) return;
+    if (typeof row.statecode !== 'number') row.statecode = 0;
+    const statecode = row.statecode as number;
+    if (!(statecode in table.defaultStatus)) {
+      throw new DataverseFault(400, DV_CODE.invalidArgument, `${statecode} is not a valid state code on ${table.logicalName}.`);
+    }
+    if (typeof row.statuscode !== 'number') row.statuscode = table.defaultStatus[statecode] as number;
+  }
+
+  private deriveColumns(table: TableDef, row: Row): void {
+    if (table.logicalName === 'contact') row.fullname = [row.firstname, row.lastname].filter((s) => typeof s === 'string' && s).join(' ');
+  }
+
+  /** Lookups must point at rows that exist, as Dataverse's foreign keys require. */
+  private validateRow(table: TableDef, row: Row): void {
+    for (const [name, def] of Object.entries(table.columns)) {
+      const value = row[name];
+      if (def.kind !== 'lookup' || !isRef(value) || def.readOnly) continue;
+      const target = tableByLogicalName(value.logicalName);
+      if (target && !this.find(target, value.id)) throw recordNotFound(value.logicalName, value.id);
+    }
+    if (table.logicalName === 'serviceendpoint') validateServiceEndpoint(row);
+    if (table.logicalName === 'sdkmessageprocessingstep') validateStep(this.store, row);
+    if (table.logicalName === 'sdkmessageprocessingstepimage') validateImage(this.store, row);
+  }
+
+  private partyColumns(table: TableDef): string[] {
+    return Object.entries(table.columns).filter(([, c]) => c.kind === 'partylist').map(([n]) => n);
+  }
+
+  private nonOwnerParties(activityId: string): PartyInput[] {
+    return this.store
+      .parties(activityId)
+      .filter((p) => p.participationtypemask !== PARTY_MASK.owner)
+      .map((p) => ({
+        partyid: isRef(p.partyid) ? p.partyid : null,
+        participationtypemask: p.participationtypemask as number,
+        addressused: (p.addressused as string | null) ?? null,
+      }));
+  }
+
+  /** Party rows for an activity, with the owner party (mask 9) the platform adds itself. */
+  private partyRows(activityId: string, row: Row, inputs: PartyInput[]): Row[] {
+    const owner = isRef(row.ownerid) ? [{ partyid: row.ownerid, participationtypemask: PARTY_MASK.owner, addressused: null }] : [];
+    return [...inputs.filter((p) => p.participationtypemask !== PARTY_MASK.owner), ...owner].map((p) => {
+      if (p.partyid) {
+        const target = tableByLogicalName(p.partyid.logicalName);
+        if (!target || !this.find(target, p.partyid.id)) throw recordNotFound(p.partyid.logicalName, p.partyid.id);
+      }
+      const partyId = randomUUID();
+      return {
+        activitypartyid: partyId,
+        activityid: { logicalName: 'activitypointer', id: activityId },
+        partyid: p.partyid,
+        participationtypemask: p.participationtypemask,
+        addressused: p.addressused ?? (p.partyid?.logicalName === 'systemuser' ? (this.directory.bySystemUserId(p.partyid.id)?.mail ?? null) : null),
+        ispartydeleted: false,
+      };
+    });
+  }
+
+  /**
+   * Runs one operation through the pipeline: apply, then the synchronous steps (a failure puts the
+   * record back and fails the request), then queue the asynchronous steps once it has committed.
+   */
+  private async execute(actor: Actor, message: EventMessage, table: TableDef, id: string, changed: string[] | undefined, apply: () => void): Promise<void> {
+    const before = this.store.snapshot(table.logicalName, id);
+    apply();
+    const after = this.store.snapshot(table.logicalName, id);
+    const messageId = this.messageIds[message];
+    const steps = EVENT_MESSAGES.includes(message) ? stepsFor(this.store, messageId, table.logicalName, message === 'Update' ? changed : undefined) : [];
+    const operation = { operationId: randomUUID(), requestId: randomUUID(), correlationId: randomUUID(), at: this.clock() };
+    const dispatch = (registered: RegisteredStep, mode: 0 | 1) => ({
+      step: registered.step,
+      endpoint: registered.endpoint,
+      organizationHost: this.host,
+      context: this.contextFor(actor, message, table, id, changed, before, after, registered, mode, operation),
+    });
+    try {
+      for (const registered of steps.filter((s) => s.step.mode !== 1)) await this.webhooks.deliverSync(dispatch(registered, 0));
+    } catch (error) {
+      this.store.restore(before);
+      throw error;
+    }
+    for (const registered of steps.filter((s) => s.step.mode === 1)) this.webhooks.enqueueAsync(dispatch(registered, 1));
+  }
+
+  private image(table: TableDef, id: string, snapshot: RecordSnapshot, attributes: string | null): EntityImageInput {
+    const source = snapshot.row ?? {};
+    const names = attributes ? attributes.split(',').map((s) => s.trim()).filter((n) => n in table.columns) : Object.keys(table.columns);
+    const row: Row = {};
+    for (const name of names) row[name] = table.columns[name]?.kind === 'partylist' ? null : (source[name] ?? null);
+    return { table, id, row, parties: snapshot.parties, partyDef: tableOrThrow('activityparty') };
+  }
+
+  private contextFor(
+    actor: Actor,
+    message: EventMessage,
+    table: TableDef,
+    id: string,
+    changed: string[] | undefined,
+    before: RecordSnapshot,
+    after: RecordSnapshot,
+    registered: RegisteredStep,
+    mode: 0 | 1,
+    operation: { operationId: string; requestId: string; correlationId: string; at: number },
+  ): Record<string, unknown> {
+    const principal = (u: DirectoryUser): Principal => ({ systemUserId: u.systemUserId, aadObjectId: u.id });
+    const alias = (i: Row): string => String(i.entityalias);
+    const pre = registered.images.filter((i) => i.imagetype === 0 || i.imagetype === 2);
+    const post = registered.images.filter((i) => i.imagetype === 1 || i.imagetype === 2);
+    const postImages = post.map((i) => ({ alias: alias(i), image: this.image(table, id, after, (i.attributes as string | null) ?? null) }));
+    if (mode === 1 && message !== 'Delete' && table.primaryName) {
+      // The platform adds this image to asynchronous Create/Update steps itself.
+      postImages.push({ alias: 'AsynchronousStepPrimaryName', image: this.image(table, id, after, `${table.primaryName},${table.primaryId}`) });
+    }
+    let target: EntityImageInput | undefined;
+    if (message !== 'Delete') {
+      const names = message === 'Create' ? Object.keys(after.row ?? {}) : [...new Set([...(changed ?? []), table.primaryId, 'modifiedon', 'modifiedby', 'modifiedonbehalfby'])];
+      target = this.image(table, id, after, names.join(','));
+      if (message === 'Create') for (const column of this.partyColumns(table)) target.row[column] = null;
+    }
+    return remoteExecutionContext({
+      message,
+      mode,
+      stage: Number(registered.step.stage),
+      table,
+      id,
+      ...(target ? { target } : {}),
+      preImages: message === 'Create' ? [] : pre.map((i) => ({ alias: alias(i), image: this.image(table, id, before, (i.attributes as string | null) ?? null) })),
+      postImages: message === 'Delete' ? [] : postImages,
+      user: principal(actor.user),
+      initiatingUser: principal(actor.initiating),
+      organization: this.organization,
+      correlationId: operation.correlationId,
+      operationId: operation.operationId,
+      requestId: operation.requestId,
+      operationCreatedOn: operation.at,
+      stepId: String(registered.step.sdkmessageprocessingstepid),
+      nameOf: this.nameOf,
+    });
+  }
+
+  // ---- test actions: people working in CRM ------------------------------------------------------
+
+  async createAppointment(input: AppointmentInput): Promise<string> {
+    const organizerUser = 'address' in input.organizer || input.organizer.logicalName !== 'systemuser' ? undefined : input.organizer.id;
+    const ownerId = input.ownerId ?? organizerUser;
+    if (!ownerId) throw new Error('createAppointment: ownerId is required when the organizer is not a user');
+    const parties = [
+      toPartyInput(input.organizer, PARTY_MASK.organizer),
+      ...(input.requiredAttendees ?? []).map((p) => toPartyInput(p, PARTY_MASK.required)),
+      ...(input.optionalAttendees ?? []).map((p) => toPartyInput(p, PARTY_MASK.optional)),
+    ];
+    return this.userCreates(ownerId, 'appointment', {
+      values: {
+        ...(input.id ? { activityid: input.id.toLowerCase() } : {}),
+        subject: input.subject,
+        scheduledstart: ms(input.start),
+        scheduledend: ms(input.end),
+        statecode: input.statecode ?? 3,
+        statuscode: input.statuscode ?? null,
+        ownerid: { logicalName: 'systemuser', id: ownerId.toLowerCase() },
+        globalobjectid: input.globalobjectid ?? `040000008200E00074C5B7101A82E008${randomBytes(28).toString('hex').toUpperCase()}`,
+        instancetypecode: input.instancetypecode ?? 0,
+        regardingobjectid: input.regarding ?? null,
+        location: input.location ?? null,
+      },
+      parties,
+    });
+  }
+
+  async createTask(input: TaskInput): Promise<string> {
+    return this.userCreates(input.ownerId, 'task', {
+      values: {
+        ...(input.id ? { activityid: input.id.toLowerCase() } : {}),
+        subject: input.subject,
+        statecode: input.statecode ?? 0,
+        statuscode: input.statuscode ?? null,
+        scheduledend: input.due !== undefined ? ms(input.due) : null,
+        ownerid: { logicalName: 'systemuser', id: input.ownerId.toLowerCase() },
+        regardingobjectid: input.regarding ?? null,
+      },
+      parties: [],
+    });
+  }
+
+  async createEmail(input: EmailInput): Promise<string> {
+    return this.userCreates(input.ownerId, 'email', {
+      values: {
+        ...(input.id ? { activityid: input.id.toLowerCase() } : {}),
+        subject: input.subject,
+        messageid: input.messageid ?? `<${randomUUID()}@contoso.test>`,
+        statecode: input.statecode ?? 1,
+        statuscode: input.statuscode ?? null,
+        directioncode: input.directioncode ?? true,
+        ownerid: { logicalName: 'systemuser', id: input.ownerId.toLowerCase() },
+      },
+      parties: [
+        toPartyInput(input.from, PARTY_MASK.sender),
+        ...input.to.map((p) => toPartyInput(p, PARTY_MASK.to)),
+        ...(input.cc ?? []).map((p) => toPartyInput(p, PARTY_MASK.cc)),
+      ],
+    });
+  }
+
+  async createContact(input: ContactInput): Promise<string> {
+    return this.userCreates(input.ownerId, 'contact', {
+      values: {
+        ...(input.id ? { contactid: input.id.toLowerCase() } : {}),
+        firstname: input.firstname ?? null,
+        lastname: input.lastname,
+        emailaddress1: input.emailaddress1 ?? null,
+        statecode: input.statecode ?? 0,
+        ownerid: { logicalName: 'systemuser', id: input.ownerId.toLowerCase() },
+      },
+    });
+  }
+
+  /** A user creates a record in the CRM UI; values are typed cells (dates in ms, lookups as references). */
+  async userCreates(systemUserId: string, entity: string, body: ParsedBody): Promise<string> {
+    return this.create(this.userActor(systemUserId), tableOrThrow(entity), body);
+  }
+
+  /** A user edits a record in the CRM UI (the Update message fires, with their filtering attributes). */
+  async userUpdates(systemUserId: string, entity: string, id: string, values: Row, parties?: PartyInput[]): Promise<void> {
+    await this.update(this.userActor(systemUserId), tableOrThrow(entity), id, { values, ...(parties ? { parties } : {}) });
+  }
+
+  /** A user marks a record completed/canceled/inactive (statecode/statuscode, an Update as the platform runs it). */
+  async setState(systemUserId: string, entity: string, id: string, statecode: number, statuscode?: number): Promise<void> {
+    await this.userUpdates(systemUserId, entity, id, { statecode, ...(statuscode !== undefined ? { statuscode } : {}) });
+  }
+
+  /** A user deletes in the CRM UI: refused with 0x80040220 unless one of their roles grants Delete. */
+  async userDeletes(systemUserId: string, entity: string, id: string): Promise<void> {
+    await this.delete(this.userActor(systemUserId), tableOrThrow(entity), id);
+  }
+
+  // ---- assertions -------------------------------------------------------------------------------
+
+  exists(entity: string, id: string): boolean {
+    return this.find(tableOrThrow(entity), id) !== undefined;
+  }
+
+  /** The stored row (typed cells), or undefined. */
+  get(entity: string, id: string): Row | undefined {
+    const row = this.find(tableOrThrow(entity), id);
+    return row ? { ...row } : undefined;
+  }
+
+  /** All rows of a table whose cells equal every given value (references compared by id). */
+  query(entity: string, match: Record<string, Cell> = {}): Row[] {
+    return this.rows(tableOrThrow(entity)).filter((row) =>
+      Object.entries(match).every(([k, v]) => {
+        const cell = row[k] ?? null;
+        return isRef(v) || isRef(cell) ? isRef(v) && isRef(cell) && v.id.toLowerCase() === cell.id.toLowerCase() : cell === v;
+      }),
+    );
+  }
+
+  /** Webhook deliveries made so far, optionally only those matching the given fields. */
+  deliveries(match: Partial<Pick<DeliveryRecord, 'message' | 'entity' | 'recordId' | 'stepId' | 'mode' | 'outcome'>> = {}): DeliveryRecord[] {
+    const keys = Object.keys(match) as (keyof typeof match)[];
+    return this.webhooks.deliveries.filter((d) => keys.every((k) => d[k] === match[k]));
+  }
+
+  /** System Jobs (asyncoperation rows) of asynchronous steps; `failed` keeps only statuscode 31. */
+  systemJobs(options: { failed?: boolean } = {}): Row[] {
+    return this.store.rows('asyncoperation').filter((j) => !options.failed || j.statuscode === 31);
+  }
+
+  /** Waits until every asynchronous step queued so far has been delivered or has failed. */
+  async settle(): Promise<void> {
+    await this.webhooks.idle();
+  }
+}
