@@ -260,7 +260,9 @@ export class DataverseState {
     this.applyStateDefaults(table, row);
     this.deriveColumns(table, row);
     this.validateRow(table, row);
-    const changed = [...Object.keys(body.values), ...(body.parties ? this.partyColumns(table) : [])];
+    // A state change without a status gets the default status; the platform's Target carries both.
+    const derived = 'statecode' in body.values && !('statuscode' in body.values) ? ['statuscode'] : [];
+    const changed = [...Object.keys(body.values), ...derived, ...(body.parties ? this.partyColumns(table) : [])];
     const parties = table.isActivity && (body.parties || 'ownerid' in body.values) ? this.partyRows(id, row, body.parties ?? this.nonOwnerParties(id)) : undefined;
     await this.execute(actor, 'Update', table, id, changed, () => {
       this.store.put(table.logicalName, id, row);
