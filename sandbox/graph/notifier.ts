@@ -1,0 +1,178 @@
+/**
+ * Delivers change and lifecycle notifications the way Graph does: at least once (a seeded share is sent
+ * twice), not in order (small random delays), retried with backoff on non-2xx, errors and answers slower
+ * than the timeout, and every attempt recorded. While paused, notifications are lost (delta still sees
+ * the changes), as when Graph drops them.
+ */
+import { randomUUID } from 'node:crypto';
+import { rootCertificates } from 'node:tls';
+import { Agent, fetch } from 'undici';
+import { seededRandom } from '../faults.js';
+
+export interface NotifierSettings {
+  /** Share of notifications delivered twice. */
+  duplicateRate: number;
+  /** Each delivery waits a random 0..maxDelayMs first, so notifications can overtake each other. */
+  maxDelayMs: number;
+  /** An answer slower than this counts as failed (Graph: 3 s). */
+  timeoutMs: number;
+  /** Attempts per notification, including the first. */
+  attempts: number;
+  /** Backoff before retry n is baseDelayMs * 2^(n-1). */
+  backoffMs: number;
+}
+
+export const defaultNotifierSettings: NotifierSettings = { duplicateRate: 0.05, maxDelayMs: 30, timeoutMs: 3000, attempts: 4, backoffMs: 200 };
+
+export interface DeliveryRecord {
+  at: number;
+  subscriptionId: string;
+  /** `created` / `updated` / `deleted`, or the lifecycle event. */
+  event: string;
+  resource?: string;
+  attempt: number;
+  outcome: 'delivered' | 'failed' | 'gaveUp' | 'lost';
+  status?: number;
+  error?: string;
+  durationMs: number;
+}
+
+export interface Notification {
+  subscriptionId: string;
+  event: string;
+  resource?: string;
+  url: string;
+  payload: unknown;
+  /** Lifecycle notifications are not duplicated, and are sent even while change notifications are paused. */
+  lifecycle: boolean;
+}
+
+export class Notifier {
+  readonly settings: NotifierSettings = { ...defaultNotifierSettings };
+  readonly deliveries: DeliveryRecord[] = [];
+  private paused = false;
+  private rng: () => number;
+  private pending = 0;
+  private waiters: (() => void)[] = [];
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly dispatcher: Agent;
+  private closed = false;
+
+  constructor(trustedCa: string[], private readonly clock: () => number, seed = 7) {
+    this.rng = seededRandom(seed);
+    this.dispatcher = new Agent({ connect: { ca: [...rootCertificates, ...trustedCa] } });
+  }
+
+  seed(seed: number): void {
+    this.rng = seededRandom(seed);
+  }
+
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+  }
+
+  /** Records a notification as lost without sending it (paused, or the subscription cannot deliver). */
+  lose(n: Notification, reason: string): void {
+    this.deliveries.push({ at: this.clock(), subscriptionId: n.subscriptionId, event: n.event, resource: n.resource, attempt: 0, outcome: 'lost', error: reason, durationMs: 0 });
+  }
+
+  send(n: Notification): void {
+    if (this.closed) return;
+    if (this.paused && !n.lifecycle) {
+      this.lose(n, 'paused');
+      return;
+    }
+    const copies = !n.lifecycle && this.rng() < this.settings.duplicateRate ? 2 : 1;
+    for (let i = 0; i < copies; i++) this.schedule(n, 1, Math.floor(this.rng() * this.settings.maxDelayMs));
+  }
+
+  /**
+   * The validation handshake: POST `url?validationToken=…` and expect, within the timeout, 200 with
+   * `text/plain` and exactly the decoded token. The token has spaces, `+`, `%` and `&` so that a
+   * receiver that does not URL-decode properly fails here as it would against Graph. Returns the reason
+   * on failure.
+   */
+  async handshake(url: string, timeoutMs: number): Promise<string | undefined> {
+    const token = `Validation: Testing client application reachability for subscription Request-Id: ${randomUUID()} +1%20&x=y`;
+    let target: URL;
+    try {
+      target = new URL(url);
+    } catch {
+      return 'invalid URL';
+    }
+    target.searchParams.set('validationToken', token);
+    try {
+      const response = await fetch(target, { method: 'POST', signal: AbortSignal.timeout(timeoutMs), dispatcher: this.dispatcher });
+      const text = await response.text();
+      if (response.status !== 200) return `status ${response.status}`;
+      if (!/^text\/plain/i.test(response.headers.get('content-type') ?? '')) return 'content type is not text/plain';
+      if (text !== token) return 'response does not match the validation token';
+      return undefined;
+    } catch (e) {
+      return e instanceof Error && e.name === 'TimeoutError' ? 'timeout' : 'unreachable';
+    }
+  }
+
+  /** Resolves once nothing is waiting to be sent or retried. */
+  idle(): Promise<void> {
+    if (this.pending === 0) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.pending = 0;
+    this.flushWaiters();
+    await this.dispatcher.close();
+  }
+
+  private schedule(n: Notification, attempt: number, delayMs: number): void {
+    this.pending += 1;
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      void this.attempt(n, attempt).finally(() => {
+        this.pending -= 1;
+        if (this.pending <= 0) this.flushWaiters();
+      });
+    }, delayMs);
+    this.timers.add(timer);
+  }
+
+  private async attempt(n: Notification, attempt: number): Promise<void> {
+    if (this.closed) return;
+    const started = Date.now();
+    let status: number | undefined;
+    let error: string | undefined;
+    try {
+      const response = await fetch(n.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json; charset=utf-8' },
+        body: JSON.stringify(n.payload),
+        signal: AbortSignal.timeout(this.settings.timeoutMs),
+        dispatcher: this.dispatcher,
+      });
+      status = response.status;
+      await response.arrayBuffer();
+    } catch (e) {
+      error = e instanceof Error ? e.name === 'TimeoutError' ? 'timeout' : e.message : String(e);
+    }
+    if (this.closed) return;
+    const ok = status !== undefined && status >= 200 && status < 300;
+    const last = attempt >= this.settings.attempts;
+    const outcome = ok ? 'delivered' : last ? 'gaveUp' : 'failed';
+    this.deliveries.push({ at: this.clock(), subscriptionId: n.subscriptionId, event: n.event, resource: n.resource, attempt, outcome, status, error, durationMs: Date.now() - started });
+    if (!ok && !last) this.schedule(n, attempt + 1, this.settings.backoffMs * 2 ** (attempt - 1));
+  }
+
+  private flushWaiters(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+}
