@@ -122,7 +122,7 @@ export class DataverseState {
     this.log = options.log;
     this.host = new URL(options.url).host;
     this.organization = { id: randomUUID(), name: `unq${randomBytes(16).toString('hex')}`, businessUnitId: randomUUID() };
-    this.webhooks = new WebhookDispatcher(this.store, { timeoutMs: 60_000, retryDelayMs: 50, ...options.webhooks }, this.clock);
+    this.webhooks = new WebhookDispatcher(this.store, { timeoutMs: 60_000, retryDelayMs: 50, asyncDelayMs: 5, ...options.webhooks }, this.clock);
     this.messageIds = seedMessages(this.store, this.clock());
   }
 
@@ -134,7 +134,7 @@ export class DataverseState {
 
   find(table: TableDef, id: string): Row | undefined {
     if (table.logicalName === 'systemuser') {
-      const user = this.directory.all().find((u) => u.systemUserId.toLowerCase() === id.toLowerCase());
+      const user = this.userBySystemId(id);
       return user ? this.userRow(user) : undefined;
     }
     return this.store.get(table.logicalName, id);
@@ -158,6 +158,11 @@ export class DataverseState {
     const name = row?.[table.primaryName];
     return typeof name === 'string' ? name : null;
   };
+
+  private userBySystemId(systemUserId: string): DirectoryUser | undefined {
+    const key = systemUserId.toLowerCase();
+    return this.directory.all().find((u) => u.systemUserId.toLowerCase() === key);
+  }
 
   private userRow(user: DirectoryUser): Row {
     return {
@@ -193,7 +198,7 @@ export class DataverseState {
 
   /** A person acting in the CRM UI (not through the service). */
   userActor(systemUserId: string): Actor {
-    const user = this.directory.bySystemUserId(systemUserId);
+    const user = this.userBySystemId(systemUserId);
     if (!user) throw recordNotFound('systemuser', systemUserId);
     return { user, initiating: user, caller: `user:${user.id}`, via: 'user' };
   }
@@ -204,7 +209,7 @@ export class DataverseState {
 
   /** RetrievePrincipalAccess: the rights `systemUserId` holds on the record (DeleteAccess only with a Delete role). */
   accessRights(systemUserId: string, table: TableDef, id: string): string[] {
-    const user = this.directory.bySystemUserId(systemUserId);
+    const user = this.userBySystemId(systemUserId);
     if (!user) throw recordNotFound('systemuser', systemUserId);
     this.retrieve(table, id);
     return ACCESS_RIGHTS.filter((right) => right !== 'DeleteAccess' || this.canDelete(user, table));
@@ -352,7 +357,7 @@ export class DataverseState {
         activityid: { logicalName: 'activitypointer', id: activityId },
         partyid: p.partyid,
         participationtypemask: p.participationtypemask,
-        addressused: p.addressused ?? (p.partyid?.logicalName === 'systemuser' ? (this.directory.bySystemUserId(p.partyid.id)?.mail ?? null) : null),
+        addressused: p.addressused ?? (p.partyid?.logicalName === 'systemuser' ? (this.userBySystemId(p.partyid.id)?.mail ?? null) : null),
         ispartydeleted: false,
       };
     });

@@ -43,6 +43,8 @@ export interface WebhookSettings {
   timeoutMs: number;
   /** Pause before the single retry. */
   retryDelayMs: number;
+  /** How long after commit the async service picks a System Job up (the request is answered first). */
+  asyncDelayMs: number;
 }
 
 export interface Dispatch {
@@ -121,7 +123,7 @@ export class WebhookDispatcher {
       versionnumber: 1,
     });
     const run = (async () => {
-      await sleep(0);
+      await sleep(this.settings.asyncDelayMs);
       this.updateJob(jobId, { statecode: 2, statuscode: 20 });
       await this.attempt(record, dispatch);
       this.finishJob(jobId, record, dispatch.step.asyncautodelete === true);

@@ -12,6 +12,7 @@ import { Faults } from '../../../../sandbox/faults.js';
 import { createCertificate } from '../../../../sandbox/tls.js';
 import { TokenIssuer } from '../../../../sandbox/tokens.js';
 import type { SandboxContext } from '../../../../sandbox/context.js';
+import type { WebhookSettings } from '../../../../sandbox/dataverse/webhooks.js';
 import { API_PATH, startDataverseServer, type DataverseServer } from '../../../../sandbox/dataverse/server.js';
 
 export interface Harness {
@@ -34,7 +35,7 @@ export interface ApiResponse {
   body: any;
 }
 
-export async function startHarness(options: { webhooks?: { timeoutMs?: number; retryDelayMs?: number } } = {}): Promise<Harness> {
+export async function startHarness(options: { webhooks?: Partial<WebhookSettings> } = {}): Promise<Harness> {
   const directory = new Directory();
   const app = directory.add({ displayName: 'Delete Sync Service', isApplicationUser: true, canActOnBehalf: true, canDelete: true });
   const plainApp = directory.add({ displayName: 'Reporting App', isApplicationUser: true, canActOnBehalf: false, canDelete: true });
@@ -91,15 +92,17 @@ export interface ReceivedWebhook {
   body: any;
 }
 
-/** A plain HTTP receiver; `answer` picks each response's status (default 202). */
-export async function startReceiver(answer: (n: number) => number = () => 202): Promise<{ url: string; received: ReceivedWebhook[]; close(): Promise<void> }> {
+/** A plain HTTP receiver; `answer` picks each response's status (default 202), or null to never answer. */
+export async function startReceiver(answer: (n: number) => number | null = () => 202): Promise<{ url: string; received: ReceivedWebhook[]; close(): Promise<void> }> {
   const received: ReceivedWebhook[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       received.push({ url: req.url ?? '', headers: req.headers, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
-      res.statusCode = answer(received.length);
+      const status = answer(received.length);
+      if (status === null) return;
+      res.statusCode = status;
       res.end();
     });
   });
@@ -108,7 +111,11 @@ export async function startReceiver(answer: (n: number) => number = () => 202): 
   return {
     url: `http://127.0.0.1:${port}/api/dataverse/webhook`,
     received,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 

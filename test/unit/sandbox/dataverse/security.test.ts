@@ -94,6 +94,19 @@ describe('Dataverse sandbox: throttling and faults', () => {
     }
   });
 
+  it('answers 429 0x80072326 beyond the concurrent request limit', async () => {
+    h.ctx.faults.set('dataverse', { concurrencyLimit: 1, latencyMs: 150 });
+    try {
+      const statuses = await Promise.all([h.api('GET', 'WhoAmI'), h.api('GET', 'WhoAmI')]);
+      const refused = statuses.find((r) => r.status === 429);
+      expect(statuses.map((r) => r.status).sort()).toEqual([200, 429]);
+      expect(refused?.body.error.code).toBe('0x80072326');
+      expect(refused?.headers.get('retry-after')).toBeTruthy();
+    } finally {
+      h.ctx.faults.reset('dataverse');
+    }
+  });
+
   it('serves injected 5xx answers and dropped connections', async () => {
     h.ctx.faults.inject('dataverse', { kind: 'serverError', status: 503 });
     expect((await h.api('GET', 'WhoAmI')).status).toBe(503);

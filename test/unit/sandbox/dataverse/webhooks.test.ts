@@ -11,7 +11,7 @@ const PRE_IMAGE_COLUMNS = 'activityid,subject,statecode,statuscode,scheduledstar
 let h: Harness;
 let receivers: { close(): Promise<void> }[] = [];
 beforeAll(async () => {
-  h = await startHarness({ webhooks: { retryDelayMs: 5 } });
+  h = await startHarness({ webhooks: { retryDelayMs: 5, timeoutMs: 300 } });
 });
 afterEach(async () => {
   await h.server.state.settle();
@@ -23,7 +23,7 @@ afterAll(async () => {
   await h.close();
 });
 
-async function receiver(answer?: (n: number) => number) {
+async function receiver(answer?: (n: number) => number | null) {
   const r = await startReceiver(answer);
   receivers.push(r);
   return r;
@@ -168,6 +168,16 @@ describe('Dataverse sandbox: registered webhook steps', () => {
     expect(failed).toHaveLength(2);
     const jobs = await h.api('GET', 'asyncoperations?$select=statuscode,message&$filter=statuscode eq 31');
     expect(jobs.body.value.map((j: any) => j.message).sort()).toEqual([expect.stringContaining('(500)'), expect.stringContaining('(503)')]);
+  });
+
+  it('gives up on an endpoint that does not answer within the timeout, without retrying', async () => {
+    const silent = await receiver(() => null);
+    await registerStep(h, { url: silent.url, key: 'k', message: 'Delete', entity: 'task', mode: 1 });
+    const id = await h.server.state.createTask({ subject: 'Silent', ownerId: h.alice.systemUserId });
+    await h.server.state.userDeletes(h.alice.systemUserId, 'task', id);
+    await h.server.state.settle();
+    expect(silent.received).toHaveLength(1);
+    expect(h.server.state.deliveries({ recordId: id })[0]).toMatchObject({ outcome: 'failed', attempts: [{ error: 'timed out' }] });
   });
 
   it('fails and rolls back the operation when a synchronous step fails', async () => {
