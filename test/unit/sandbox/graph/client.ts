@@ -1,0 +1,47 @@
+/** A plain HTTPS client for the sandbox tests: trusts the sandbox CA, gets a token, calls Graph. */
+import { Agent, fetch } from 'undici';
+import type { TenantSandbox } from '../../../../sandbox/index.js';
+
+export interface Answer {
+  status: number;
+  headers: Headers;
+  body: any;
+}
+
+export interface TestClient {
+  agent: Agent;
+  token(scope?: string): Promise<string>;
+  graph(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Answer>;
+  close(): Promise<void>;
+}
+
+export function testClient(sandbox: TenantSandbox): TestClient {
+  const agent = new Agent({ connect: { ca: sandbox.ca } });
+  let graphToken: string | undefined;
+  const token = async (scope = 'https://graph.microsoft.com/.default'): Promise<string> => {
+    const response = await fetch(`${sandbox.loginUrl}/${sandbox.tenantId}/oauth2/v2.0/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: sandbox.client.clientId, client_secret: sandbox.client.clientSecret, scope }).toString(),
+      dispatcher: agent,
+    });
+    const body = (await response.json()) as { access_token: string };
+    return body.access_token;
+  };
+  return {
+    agent,
+    token,
+    async graph(method, path, body, headers = {}) {
+      graphToken ??= await token();
+      const response = await fetch(`${sandbox.graphUrl}/v1.0${path}`, {
+        method,
+        headers: { authorization: `Bearer ${graphToken}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        dispatcher: agent,
+      });
+      const text = await response.text();
+      return { status: response.status, headers: response.headers as unknown as Headers, body: text ? JSON.parse(text) : undefined };
+    },
+    close: () => agent.close(),
+  };
+}
