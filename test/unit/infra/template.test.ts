@@ -3,7 +3,7 @@
  * parameter passed, no unknown one), the parameters file matches, the identity gets the roles the code
  * needs, and the resources are the Flex Consumption / keyless-storage / Entra-only shapes we rely on.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -18,6 +18,7 @@ import {
   readRepoFile,
   stringLiteral,
 } from './bicep.js';
+import { ROUTES } from '../../../src/handlers/routes.js';
 
 const main = readRepoFile('infra/main.bicep');
 const modules = bicepModules(main);
@@ -159,11 +160,13 @@ describe('resources', () => {
     expect(monitoring).toMatch(/serializedData: loadTextContent\('\.\.\/workbook\.json'\)/);
   });
 
-  it('outputs the webhook and notification URLs on the routes the handlers serve', () => {
+  it('outputs the webhook, notification and decisions URLs on the routes the handlers serve', () => {
     const outputs = bicepOutputs(main);
-    expect(outputs.get('DATAVERSE_WEBHOOK_URL')).toBe("'${api.outputs.baseUrl}/api/dataverse/webhook'");
-    expect(outputs.get('GRAPH_NOTIFICATION_URL')).toBe("'${api.outputs.baseUrl}/api/graph/notifications'");
-    expect(outputs.get('GRAPH_LIFECYCLE_URL')).toBe("'${api.outputs.baseUrl}/api/graph/lifecycle'");
+    const url = (route: string) => `'\${api.outputs.baseUrl}/api/${route}'`;
+    expect(outputs.get('DATAVERSE_WEBHOOK_URL')).toBe(url(ROUTES.dataverseWebhook.route));
+    expect(outputs.get('GRAPH_NOTIFICATION_URL')).toBe(url(ROUTES.graphNotifications.route));
+    expect(outputs.get('GRAPH_LIFECYCLE_URL')).toBe(url(ROUTES.graphLifecycle.route));
+    expect(outputs.get('DECISIONS_URL')).toBe(url(ROUTES.decisions.route));
     expect(outputs.get('MANAGED_IDENTITY_CLIENT_ID')).toBe('identity.outputs.clientId');
     expect(host().extensions?.http?.routePrefix ?? 'api').toBe('api');
   });
@@ -178,7 +181,7 @@ describe('azure.yaml', () => {
     const fields = Object.fromEntries(
       service![2]!.trim().split('\n').map((l) => l.trim().split(/:\s*/, 2) as [string, string]),
     );
-    expect(fields).toEqual({ project: '.', language: 'ts', host: 'function' });
+    expect(fields).toMatchObject({ project: '.', language: 'ts', host: 'function' });
     const serviceName = /^param serviceName string = '([^']+)'$/m.exec(moduleText('api'))?.[1];
     expect(service![1]).toBe(serviceName);
     expect(moduleText('api')).toContain("'azd-service-name': serviceName");
@@ -188,3 +191,26 @@ describe('azure.yaml', () => {
 function host(): { extensions?: { http?: { routePrefix?: string } } } {
   return JSON.parse(readRepoFile('host.json')) as { extensions?: { http?: { routePrefix?: string } } };
 }
+
+describe('postdeploy hook', () => {
+  const yaml = readRepoFile('azure.yaml');
+  const script = readRepoFile('infra/hooks/postdeploy.sh');
+
+  it('is wired into azure.yaml and executable', () => {
+    const run = /postdeploy:\n\s+shell: sh\n\s+run: \.\/(\S+)/.exec(yaml)?.[1];
+    expect(run).toBe('infra/hooks/postdeploy.sh');
+    expect(statSync(resolve(infraDir, 'hooks/postdeploy.sh')).mode & 0o111).not.toBe(0);
+  });
+
+  it('sets the function key of the webhook function, which the host checks because the route is authLevel function', () => {
+    expect(ROUTES.dataverseWebhook.authLevel).toBe('function');
+    expect(script).toContain(`--function-name ${ROUTES.dataverseWebhook.name}`);
+    expect(script).toContain('--key-value "$DATAVERSE_WEBHOOK_KEY"');
+    // Both names are outputs of main.bicep, which azd hands to hooks as environment variables.
+    const outputs = bicepOutputs(main);
+    for (const name of ['AZURE_RESOURCE_GROUP', 'AZURE_FUNCTION_NAME']) {
+      expect(script).toContain(`\${${name}:?`);
+      expect(outputs.has(name), name).toBe(true);
+    }
+  });
+});
