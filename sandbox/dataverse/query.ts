@@ -136,23 +136,16 @@ export function parseFilter(table: TableDef, filter: string): Predicate {
     return (row) => compare(op.text, row[name] ?? null, value);
   };
 
-  const and = (): Predicate => {
-    const parts = [comparison()];
-    while (peek()?.text === 'and') {
+  /** `operand (word operand)*`, combined with every (and) or some (or). */
+  const chain = (word: 'and' | 'or', operand: () => Predicate): Predicate => {
+    const parts = [operand()];
+    while (peek()?.text === word) {
       pos++;
-      parts.push(comparison());
+      parts.push(operand());
     }
-    return (row) => parts.every((p) => p(row));
+    return word === 'and' ? (row) => parts.every((p) => p(row)) : (row) => parts.some((p) => p(row));
   };
-
-  const or = (): Predicate => {
-    const parts = [and()];
-    while (peek()?.text === 'or') {
-      pos++;
-      parts.push(and());
-    }
-    return (row) => parts.some((p) => p(row));
-  };
+  const or = (): Predicate => chain('or', () => chain('and', comparison));
 
   const predicate = or();
   if (pos < tokens.length) throw badRequest(`Syntax error at '${tokens[pos]?.text}' in $filter '${filter}'.`);

@@ -75,6 +75,12 @@ const owned: Record<string, ColumnDef> = {
   owningbusinessunit: { kind: 'lookup', targets: ['businessunit'], readOnly: true },
 };
 
+/** Contact and account states: 0 Active / 1 Inactive. */
+const activeInactive: Record<string, ColumnDef> = {
+  statecode: { kind: 'choice', labels: { 0: 'Active', 1: 'Inactive' } },
+  statuscode: { kind: 'choice', labels: { 1: 'Active', 2: 'Inactive' } },
+};
+
 const activity: Record<string, ColumnDef> = {
   activityid: { kind: 'guid' },
   subject: { kind: 'string' },
@@ -174,8 +180,7 @@ const contact: TableDef = {
     fullname: { kind: 'string', readOnly: true },
     emailaddress1: { kind: 'string' },
     telephone1: { kind: 'string' },
-    statecode: { kind: 'choice', labels: { 0: 'Active', 1: 'Inactive' } },
-    statuscode: { kind: 'choice', labels: { 1: 'Active', 2: 'Inactive' } },
+    ...activeInactive,
     ...owned,
     ...system,
   },
@@ -193,8 +198,7 @@ const account: TableDef = {
     accountid: { kind: 'guid' },
     name: { kind: 'string' },
     emailaddress1: { kind: 'string' },
-    statecode: { kind: 'choice', labels: { 0: 'Active', 1: 'Inactive' } },
-    statuscode: { kind: 'choice', labels: { 1: 'Active', 2: 'Inactive' } },
+    ...activeInactive,
     ...owned,
     ...system,
   },

@@ -521,6 +521,23 @@ export class DataverseState {
     });
   }
 
+  /**
+   * Server-side sync's record of a tracked item: `record` in CRM is `exchangeEntryId` in the owner's
+   * mailbox. The service's link import reads these rows (exchangesyncidmappings).
+   */
+  async linkExchangeItem(ownerSystemUserId: string, record: EntityRef, exchangeEntryId: string): Promise<string> {
+    return this.userCreates(ownerSystemUserId, 'exchangesyncidmapping', {
+      values: {
+        exchangeentryid: exchangeEntryId,
+        objectid: { logicalName: record.logicalName, id: record.id.toLowerCase() },
+        objecttypecode: record.logicalName,
+        ownerid: { logicalName: 'systemuser', id: ownerSystemUserId.toLowerCase() },
+        isdeletedinexchange: false,
+        isunlinkedincrm: false,
+      },
+    });
+  }
+
   /** A user creates a record in the CRM UI; values are typed cells (dates in ms, lookups as references). */
   async userCreates(systemUserId: string, entity: string, body: ParsedBody): Promise<string> {
     return this.create(this.userActor(systemUserId), tableOrThrow(entity), body);

@@ -126,4 +126,20 @@ describe('Dataverse sandbox: records over the Web API', () => {
     const users = await h.api('GET', `systemusers?$select=fullname,internalemailaddress&$filter=azureactivedirectoryobjectid eq ${h.alice.id}`);
     expect(users.body.value).toEqual([expect.objectContaining({ systemuserid: h.alice.systemUserId, internalemailaddress: h.alice.mail })]);
   });
+
+  it('serves exchangesyncidmappings for the link import, filtered by owner', async () => {
+    const contact = await h.server.state.createContact({ lastname: 'Linked', ownerId: h.alice.systemUserId });
+    await h.server.state.linkExchangeItem(h.alice.systemUserId, { logicalName: 'contact', id: contact }, 'AAMkAGI2-contact-1');
+    const rows = await h.api('GET', `exchangesyncidmappings?$select=exchangeentryid,_objectid_value,objecttypecode&$filter=_ownerid_value eq ${h.alice.systemUserId}`, {
+      headers: { Prefer: 'odata.include-annotations="Microsoft.Dynamics.CRM.lookuplogicalname"' },
+    });
+    expect(rows.body.value).toEqual([
+      expect.objectContaining({
+        exchangeentryid: 'AAMkAGI2-contact-1',
+        _objectid_value: contact,
+        '_objectid_value@Microsoft.Dynamics.CRM.lookuplogicalname': 'contact',
+        objecttypecode: 'contact',
+      }),
+    ]);
+  });
 });
