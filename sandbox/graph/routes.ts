@@ -413,10 +413,11 @@ function renderTodoList(f: Folder): Record<string, unknown> {
   return { '@odata.etag': etagOf(f.id.slice(-16)), id: f.id, displayName: f.displayName, isOwner: true, isShared: false, wellknownListName: f.wellKnownName ?? 'none' };
 }
 
-/** Ids are immutable here, so REST and immutable REST ids coincide; EWS ids use the standard base64 alphabet. */
+/** Ids are immutable here, so REST and immutable REST ids coincide; EWS ids use the standard base64 alphabet; entry ids are binary (hex here). */
 function translateId(id: string, from: string, to: string): string {
-  const rest = from === 'ewsId' ? id.replace(/\+/g, '-').replace(/\//g, '_') : from.endsWith('ntryId') ? Buffer.from(id, 'hex').toString('utf8') : id;
+  const binary = new Set(['entryId', 'immutableEntryId']);
+  const rest = from === 'ewsId' ? id.replace(/\+/g, '-').replace(/\//g, '_') : binary.has(from) ? Buffer.from(id, 'hex').toString('utf8') : id;
   if (to === 'ewsId') return rest.replace(/-/g, '+').replace(/_/g, '/');
-  if (to.endsWith('ntryId')) return Buffer.from(rest, 'utf8').toString('hex').toUpperCase();
+  if (binary.has(to)) return Buffer.from(rest, 'utf8').toString('hex').toUpperCase();
   return rest;
 }
