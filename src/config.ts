@@ -68,6 +68,8 @@ const headerSecret = optionalText.transform((v, ctx) => {
 
 export const ConfigEnv = z.object({
   PORT: int(7071, 0, 65535),
+  /** Listening address of the Fastify host; loopback unless told otherwise (e.g. 0.0.0.0 in a container). */
+  HOST: optionalText.transform((v) => v ?? '127.0.0.1'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).optional().default('info'),
   /** Local / self-hosted storage. Unset in Azure (identity-based settings below) and for `npm start`'s embedded Azurite. */
   STORAGE_CONNECTION_STRING: optionalText,
@@ -101,7 +103,7 @@ export const ConfigEnv = z.object({
 export const SETTING_NAMES = Object.keys(ConfigEnv.shape) as (keyof typeof ConfigEnv.shape)[];
 
 /** Settings that do not belong in an Azure deployment (local connection strings, the local port). */
-const LOCAL_ONLY_SETTINGS = ['PORT', 'STORAGE_CONNECTION_STRING', 'AzureWebJobsStorage'] as const;
+const LOCAL_ONLY_SETTINGS = ['PORT', 'HOST', 'STORAGE_CONNECTION_STRING', 'AzureWebJobsStorage'] as const;
 
 /** Settings an Azure (identity-based) deployment is expected to provide or may provide. */
 export const AZURE_SETTING_NAMES = SETTING_NAMES.filter(
@@ -122,6 +124,7 @@ export type StorageSettings =
 
 export interface Config {
   port: number;
+  host: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   storage: StorageSettings;
   dataverse: {
@@ -182,6 +185,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   return {
     port: e.PORT,
+    host: e.HOST,
     logLevel: e.LOG_LEVEL,
     storage: storageSettings(e),
     dataverse: {

@@ -52,6 +52,13 @@ const stdoutSink: LogSink = (level, line) => {
   (level === 'error' || level === 'warn' ? process.stderr : process.stdout).write(`${line}\n`);
 };
 
+/** For the Functions worker, which captures console output into its invocation logs. */
+export const consoleSink: LogSink = (level, line) => {
+  if (level === 'error') console.error(line);
+  else if (level === 'warn') console.warn(line);
+  else console.log(line);
+};
+
 export function createLogger(
   options: { level?: LogLevel; sink?: LogSink; bindings?: LogFields; now?: () => Date } = {},
 ): Logger {

@@ -3,9 +3,8 @@
  * subscription reauthorization, removal, missed notifications) go to the subscription manager.
  */
 import { z } from 'zod';
+import { LifecycleEvent } from '../contracts/graph.js';
 import { DomainEvent } from '../domain/event.js';
-
-export const LifecycleEvent = z.enum(['reauthorizationRequired', 'subscriptionRemoved', 'missed']);
 
 export const LifecycleNotice = z.object({
   /** Dedupe key: subscription + event + expiration. */
@@ -22,6 +21,5 @@ export const QueueMessage = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('lifecycle'), notice: LifecycleNotice }),
 ]);
 
-export type LifecycleEvent = z.infer<typeof LifecycleEvent>;
 export type LifecycleNotice = z.infer<typeof LifecycleNotice>;
 export type QueueMessage = z.infer<typeof QueueMessage>;

@@ -1,0 +1,15 @@
+/**
+ * Dedupe, then enqueue. The key is claimed before sending and marked after, so a redelivered input is
+ * answered 2xx without a second message, and an input whose enqueue failed is enqueued on the retry.
+ */
+import type { Store } from '../store/index.js';
+import type { QueueMessage } from '../store/messages.js';
+
+export type EnqueueResult = 'enqueued' | 'duplicate';
+
+export async function enqueueOnce(store: Store, key: string, message: QueueMessage, at: Date): Promise<EnqueueResult> {
+  if (!(await store.dedupe.claim(key, at))) return 'duplicate';
+  await store.queue.send(message);
+  await store.dedupe.markEnqueued(key, at);
+  return 'enqueued';
+}

@@ -1,0 +1,164 @@
+/**
+ * POST /api/graph/notifications and /api/graph/lifecycle. First the validation handshake; then every item
+ * is checked against its stored subscription (known, clientState equal to that subscription's own
+ * secret, expected tenant) — valid ones are deduped and enqueued, invalid ones dropped and logged
+ * without secrets. Graph wants 2xx within 3 s and retries 5xx, so a storage failure answers 503.
+ */
+import type { ChangeNotification, LifecycleNotification } from '../contracts/graph.js';
+import {
+  normalizeGraphNotification,
+  parseLifecycleCollection,
+  parseNotificationCollection,
+} from '../domain/normalize-graph.js';
+import { isDeleteSyncError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { GraphSubscription } from '../store/subscriptions.js';
+import type { QueueMessage } from '../store/messages.js';
+import type { HandlerDeps } from './deps.js';
+import { enqueueOnce } from './enqueue.js';
+import { assertBodySize, assertJsonContent, emptyResponse, errorResponse, type Handler, type HandlerRequest, type HandlerResponse } from './http.js';
+import { secretEquals } from './secrets.js';
+
+/**
+ * Graph's handshake: echo the URL-decoded token as text/plain, nothing else. nosniff and a no-op CSP
+ * make sure a browser never treats an attacker-chosen token as HTML or script.
+ */
+export function validationResponse(token: string): HandlerResponse {
+  return {
+    status: 200,
+    headers: {
+      'content-type': 'text/plain; charset=utf-8',
+      'x-content-type-options': 'nosniff',
+      'content-security-policy': "default-src 'none'",
+      'cache-control': 'no-store',
+    },
+    body: token,
+  };
+}
+
+type Item = Pick<ChangeNotification | LifecycleNotification, 'subscriptionId' | 'clientState' | 'tenantId'>;
+type Verdict = { ok: true; subscription: GraphSubscription } | { ok: false; reason: string };
+
+/** One lookup per subscription per request: a batch usually carries many items of few subscriptions. */
+function subscriptionLookup(deps: HandlerDeps) {
+  const seen = new Map<string, Promise<GraphSubscription | null>>();
+  return (id: string) => {
+    let found = seen.get(id);
+    if (found === undefined) seen.set(id, (found = deps.store.subscriptions.get(id)));
+    return found;
+  };
+}
+
+async function verify(item: Item, lookup: ReturnType<typeof subscriptionLookup>, deps: HandlerDeps): Promise<Verdict> {
+  const subscription = await lookup(item.subscriptionId);
+  if (subscription === null) return { ok: false, reason: 'unknown-subscription' };
+  if (!secretEquals(item.clientState, subscription.clientState)) return { ok: false, reason: 'client-state-mismatch' };
+  const tenant = (item.tenantId ?? '').toLowerCase();
+  const expected = [deps.config.graph.tenantId, subscription.tenantId?.toLowerCase()].filter((t) => t !== undefined && t !== null);
+  if (expected.some((t) => t !== tenant)) return { ok: false, reason: 'wrong-tenant' };
+  return { ok: true, subscription };
+}
+
+interface Accepted {
+  key: string;
+  message: QueueMessage;
+}
+
+function createGraphHandler(
+  deps: HandlerDeps,
+  name: string,
+  toMessages: (body: Buffer, receivedAt: Date, log: Logger) => Promise<Accepted[]>,
+): Handler {
+  const log = deps.log.child({ handler: name });
+  return async (request: HandlerRequest) => {
+    const token = request.query.validationToken;
+    if (token !== undefined) {
+      log.info('validation handshake answered');
+      return validationResponse(token);
+    }
+    try {
+      assertBodySize(request, deps.config.maxBodyBytes);
+      assertJsonContent(request);
+      const receivedAt = deps.now();
+      // The same item twice in one body is one message: dedupe within the body before the store does.
+      const accepted = new Map((await toMessages(request.rawBody, receivedAt, log)).map((a) => [a.key, a.message]));
+      const results = await Promise.all(
+        [...accepted].map(([key, message]) => enqueueOnce(deps.store, key, message, receivedAt)),
+      );
+      log.info('notifications accepted', {
+        enqueued: results.filter((r) => r === 'enqueued').length,
+        duplicates: results.filter((r) => r === 'duplicate').length,
+      });
+      return emptyResponse(202);
+    } catch (error) {
+      if (isDeleteSyncError(error) && error.statusCode < 500) log.warn('notification body rejected', { errorCode: error.code, field: error.field });
+      return errorResponse(error, log);
+    }
+  };
+}
+
+function dropped(log: Logger, reason: string, item: Item & { changeType?: string; lifecycleEvent?: string }) {
+  // Ids only: never the clientState, never the resource data.
+  log.warn('notification dropped', {
+    reason,
+    subscriptionId: item.subscriptionId,
+    tenantId: item.tenantId,
+    changeType: item.changeType,
+    lifecycleEvent: item.lifecycleEvent,
+  });
+}
+
+export function createGraphNotificationsHandler(deps: HandlerDeps): Handler {
+  return createGraphHandler(deps, 'graph-notifications', async (body, receivedAt, log) => {
+    const items = parseNotificationCollection(body);
+    const lookup = subscriptionLookup(deps);
+    const accepted: Accepted[] = [];
+    for (const item of items) {
+      const verdict = await verify(item, lookup, deps);
+      if (!verdict.ok) {
+        dropped(log, verdict.reason, item);
+        continue;
+      }
+      try {
+        const event = normalizeGraphNotification(item, receivedAt);
+        accepted.push({ key: event.id, message: { kind: 'change', event } });
+      } catch (error) {
+        if (!isDeleteSyncError(error)) throw error;
+        dropped(log, error.code, item);
+      }
+    }
+    return accepted;
+  });
+}
+
+export function createGraphLifecycleHandler(deps: HandlerDeps): Handler {
+  return createGraphHandler(deps, 'graph-lifecycle', async (body, receivedAt, log) => {
+    const items = parseLifecycleCollection(body);
+    const lookup = subscriptionLookup(deps);
+    const accepted: Accepted[] = [];
+    for (const item of items) {
+      const verdict = await verify(item, lookup, deps);
+      if (!verdict.ok) {
+        dropped(log, verdict.reason, item);
+        continue;
+      }
+      const expiration = item.subscriptionExpirationDateTime ?? null;
+      const id = `lifecycle:${item.subscriptionId}:${item.lifecycleEvent}:${expiration ?? ''}`;
+      accepted.push({
+        key: id,
+        message: {
+          kind: 'lifecycle',
+          notice: {
+            id,
+            subscriptionId: item.subscriptionId,
+            lifecycleEvent: item.lifecycleEvent,
+            tenantId: item.tenantId ?? null,
+            subscriptionExpirationDateTime: expiration,
+            receivedAt: receivedAt.toISOString(),
+          },
+        },
+      });
+    }
+    return accepted;
+  });
+}

@@ -1,0 +1,147 @@
+/**
+ * The processor: one DomainEvent → facts → decide() → decision record → (optionally) execute.
+ *
+ * The executor seam: `deps.execute(decision, facts, event)` carries out a propagate decision's targets and
+ * returns one outcome per target; the processor then rewrites the record with those outcomes. Until an
+ * executor is injected, decisions are recorded with status `decided` and nothing is executed.
+ *
+ * Idempotent on redelivery: the record is keyed by event id. A redelivered event whose record exists is not
+ * decided again (a later decision might differ — "never delete anything new"); if its execution had not
+ * finished, the stored decision is executed again (deletes treat 404 as done).
+ */
+import type { DomainEvent } from '../domain/event.js';
+import type { Logger } from '../log.js';
+import type { PolicyConfig } from '../policy/config.js';
+import { decide } from '../policy/decide.js';
+import type { Decision, Facts } from '../policy/types.js';
+import {
+  crmRecordKey,
+  outlookItemKey,
+  type DecisionRecord,
+  type InputSummary,
+  type TargetOutcome,
+} from '../store/decisions.js';
+import type { Store } from '../store/index.js';
+import type { TombstoneTarget } from '../store/tombstones.js';
+import { gatherFacts } from './gather-facts.js';
+
+/** Carries out a decision; one outcome per target (the executor's part, injected). */
+export type Execute = (decision: Decision, facts: Facts, event: DomainEvent) => Promise<TargetOutcome[]>;
+
+export interface ProcessorDeps {
+  store: Store;
+  log: Logger;
+  now: () => Date;
+  /** Policy overrides (POLICY_FILE); the built-in table when omitted. */
+  policy?: PolicyConfig;
+  dryRun: boolean;
+  execute?: Execute;
+}
+
+export function inputSummary(event: DomainEvent): InputSummary {
+  const { crm, outlook } = event;
+  return {
+    eventId: event.id,
+    origin: event.origin,
+    change: event.change,
+    entity: event.entity,
+    receivedAt: event.receivedAt,
+    crm:
+      crm === undefined
+        ? null
+        : {
+            entity: crm.ref.entity,
+            id: crm.ref.id,
+            organizationId: crm.organizationId,
+            operationId: crm.operationId,
+            messageName: crm.messageName,
+            preImageMissing: crm.preImageMissing,
+            sizeExceeded: crm.sizeExceeded,
+          },
+    outlook:
+      outlook === undefined
+        ? null
+        : { subscriptionId: outlook.subscriptionId, userId: outlook.userId, itemKind: outlook.itemKind, itemId: outlook.itemId },
+  };
+}
+
+/** The record an event concerns, as decision records are keyed: the CRM record when known. */
+export function recordKeyOf(event: DomainEvent, facts: Facts | null): string {
+  const ref = facts?.crmRef ?? event.crm?.ref;
+  if (ref) return crmRecordKey(ref);
+  if (event.outlook) return outlookItemKey(event.outlook.userId, event.outlook.itemId);
+  return 'unknown';
+}
+
+function tombstoneTarget(event: DomainEvent): TombstoneTarget | null {
+  if (event.change !== 'deleted') return null;
+  if (event.outlook) return { side: 'outlook', userId: event.outlook.userId, itemId: event.outlook.itemId };
+  if (event.crm) return { side: 'crm', entity: event.crm.ref.entity, id: event.crm.ref.id };
+  return null;
+}
+
+function needsExecution(record: DecisionRecord, deps: ProcessorDeps): boolean {
+  return deps.execute !== undefined && record.status === 'decided' && record.action === 'propagate';
+}
+
+async function execute(record: DecisionRecord, event: DomainEvent, deps: ProcessorDeps): Promise<DecisionRecord> {
+  if (!needsExecution(record, deps) || record.facts === null) return record;
+  const decision: Decision = {
+    ruleId: record.ruleId,
+    action: record.action,
+    reason: record.reason,
+    targets: record.targets,
+    followUps: record.followUps,
+  };
+  const outcomes = await deps.execute!(decision, record.facts, event);
+  const executed: DecisionRecord = {
+    ...record,
+    outcomes,
+    status: outcomes.some((o) => o.status === 'failed') ? 'failed' : 'executed',
+  };
+  await deps.store.decisions.put(executed);
+  return executed;
+}
+
+export async function processEvent(event: DomainEvent, deps: ProcessorDeps): Promise<DecisionRecord> {
+  const log = deps.log.child({ eventId: event.id });
+  const existing = await deps.store.decisions.getByEvent(event.id);
+  if (existing !== null) {
+    log.info('event already decided', { status: existing.status, ruleId: existing.ruleId });
+    return execute(existing, event, deps);
+  }
+  const decidedAt = deps.now();
+  const base = { id: event.id, decidedAt: decidedAt.toISOString(), input: inputSummary(event), outcomes: [], dryRun: deps.dryRun };
+
+  const target = tombstoneTarget(event);
+  const tombstone = target === null ? null : await deps.store.tombstones.get(target);
+  if (tombstone !== null) {
+    const echo: DecisionRecord = {
+      ...base,
+      recordKey: recordKeyOf(event, null),
+      status: 'echo',
+      facts: null,
+      ruleId: 'system.echo',
+      action: 'skip',
+      reason: `This delete was made by the service itself (decision ${tombstone.decisionId}); its echo is recorded and nothing else is done.`,
+      targets: [],
+      followUps: [],
+    };
+    await deps.store.decisions.put(echo);
+    log.info('echo of own delete skipped', { decisionId: tombstone.decisionId });
+    return echo;
+  }
+
+  const facts = await gatherFacts(event, deps.store);
+  const decision = decide(facts, decidedAt, deps.policy);
+  const record: DecisionRecord = {
+    ...base,
+    recordKey: recordKeyOf(event, facts),
+    status: 'decided',
+    facts,
+    ...decision,
+  };
+  await deps.store.decisions.put(record);
+  log.info('decided', { ruleId: record.ruleId, action: record.action, targets: record.targets.length });
+  return execute(record, event, deps);
+}

@@ -1,0 +1,34 @@
+/**
+ * The HTTP surface, once: both hosts (functions/ and src/server) register exactly these routes, so the
+ * paths, methods and auth levels cannot drift apart.
+ */
+import { createDataverseWebhookHandler } from './dataverse-webhook.js';
+import { createDecisionsApiHandler } from './decisions-api.js';
+import type { HandlerDeps } from './deps.js';
+import { createGraphLifecycleHandler, createGraphNotificationsHandler } from './graph-notifications.js';
+import { createHealthHandler } from './health.js';
+import type { Handler } from './http.js';
+
+export interface RouteSpec {
+  /** Function name in the Functions host. */
+  name: string;
+  method: 'GET' | 'POST';
+  /** Path below /api (the Functions route prefix). */
+  route: string;
+  /**
+   * Functions auth level: `function` where the caller can send a key (Dataverse's WebhookKey is a function
+   * key); `anonymous` where it cannot (Graph) or where the handler checks its own key (admin API).
+   */
+  authLevel: 'function' | 'anonymous';
+  create: (deps: HandlerDeps) => Handler;
+}
+
+export const ROUTES = {
+  dataverseWebhook: { name: 'dataverseWebhook', method: 'POST', route: 'dataverse/webhook', authLevel: 'function', create: createDataverseWebhookHandler },
+  graphNotifications: { name: 'graphNotifications', method: 'POST', route: 'graph/notifications', authLevel: 'anonymous', create: createGraphNotificationsHandler },
+  graphLifecycle: { name: 'graphLifecycle', method: 'POST', route: 'graph/lifecycle', authLevel: 'anonymous', create: createGraphLifecycleHandler },
+  decisions: { name: 'decisions', method: 'GET', route: 'decisions', authLevel: 'anonymous', create: createDecisionsApiHandler },
+  health: { name: 'health', method: 'GET', route: 'health', authLevel: 'anonymous', create: createHealthHandler },
+} as const satisfies Record<string, RouteSpec>;
+
+export type RouteName = keyof typeof ROUTES;

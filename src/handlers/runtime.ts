@@ -1,0 +1,50 @@
+/**
+ * Wiring shared by both hosts: configuration → logger, store, policy → the dependencies of the HTTP
+ * handlers and of the queue processor. The executor and subscription manager plug in through `seams`.
+ */
+import type { Config } from '../config.js';
+import { createLogger, type Logger } from '../log.js';
+import { loadPolicyFile } from '../policy/config.js';
+import { createStore, type Store } from '../store/index.js';
+import type { HandlerDeps } from './deps.js';
+import type { Execute } from './processor.js';
+import type { QueueHandlerDeps } from './queue-message.js';
+
+export interface Runtime {
+  config: Config;
+  log: Logger;
+  store: Store;
+  http: HandlerDeps;
+  queue: QueueHandlerDeps;
+}
+
+export interface RuntimeOptions {
+  log?: Logger;
+  store?: Store;
+  now?: () => Date;
+  /** The executor (issue 4) and the subscription manager's lifecycle handler, when they exist. */
+  seams?: { execute?: Execute; handleLifecycle?: QueueHandlerDeps['handleLifecycle'] };
+}
+
+export function createRuntime(config: Config, options: RuntimeOptions = {}): Runtime {
+  const log = options.log ?? createLogger({ level: config.logLevel });
+  const store = options.store ?? createStore(config);
+  const now = options.now ?? (() => new Date());
+  const policy = config.policyFile === undefined ? undefined : loadPolicyFile(config.policyFile);
+  return {
+    config,
+    log,
+    store,
+    http: { config, store, log, now },
+    queue: {
+      store,
+      log,
+      now,
+      policy,
+      dryRun: config.dryRun,
+      maxDequeueCount: config.queue.maxDequeueCount,
+      poisonQueueName: config.queue.poisonName,
+      ...options.seams,
+    },
+  };
+}

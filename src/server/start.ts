@@ -1,0 +1,106 @@
+/**
+ * Starts the self-hosted service: configuration, storage (the configured account, or an embedded Azurite
+ * with data under `.data/`), the Fastify host and the queue worker. `npm start` runs this; so can tests.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { loadConfig, type Config } from '../config.js';
+import { createRuntime, type Runtime, type RuntimeOptions } from '../handlers/runtime.js';
+import { createLogger, type Logger } from '../log.js';
+import { buildServer } from './app.js';
+import { startAzurite, type RunningAzurite } from './azurite.js';
+import { createQueueWorker } from './worker.js';
+
+export interface StartOptions {
+  env?: Record<string, string | undefined>;
+  /** Where embedded Azurite data and generated local keys live; `.data` in the working directory by default. */
+  dataDir?: string;
+  log?: Logger;
+  seams?: RuntimeOptions['seams'];
+}
+
+export interface RunningService {
+  /** Base URL, e.g. http://127.0.0.1:7071 */
+  url: string;
+  config: Config;
+  runtime: Runtime;
+  server: FastifyInstance;
+  /** The embedded Azurite, when STORAGE_CONNECTION_STRING was not set. */
+  azurite: RunningAzurite | undefined;
+  stop(): Promise<void>;
+}
+
+const KEYS_FILE = 'local-keys.json';
+
+/**
+ * A local run with no keys configured gets random ones, kept in `.data/local-keys.json` (mode 600) so they
+ * survive restarts. Their values are never logged; the file's path is.
+ */
+async function localKeys(env: Record<string, string | undefined>, dataDir: string, log: Logger) {
+  if (env.DATAVERSE_WEBHOOK_KEY || env.DATAVERSE_WEBHOOK_HEADER || env.ADMIN_KEY) return {};
+  const file = path.join(dataDir, KEYS_FILE);
+  let keys: { DATAVERSE_WEBHOOK_KEY: string; ADMIN_KEY: string };
+  if (existsSync(file)) {
+    keys = JSON.parse(await readFile(file, 'utf8')) as typeof keys;
+  } else {
+    keys = { DATAVERSE_WEBHOOK_KEY: randomBytes(24).toString('base64url'), ADMIN_KEY: randomBytes(24).toString('base64url') };
+    await mkdir(dataDir, { recursive: true });
+    await writeFile(file, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600 });
+    await chmod(file, 0o600);
+  }
+  log.warn('no keys configured: using generated local keys', { file });
+  return keys;
+}
+
+export async function startService(options: StartOptions = {}): Promise<RunningService> {
+  const env = { ...(options.env ?? process.env) };
+  const dataDir = path.resolve(options.dataDir ?? '.data');
+  const bootLog = options.log ?? createLogger({ level: 'info' });
+  Object.assign(env, await localKeys(env, dataDir, bootLog));
+
+  let config = loadConfig(env);
+  let azurite: RunningAzurite | undefined;
+  if (config.storage.kind === 'embedded') {
+    const location = path.join(dataDir, 'azurite');
+    await mkdir(location, { recursive: true });
+    azurite = await startAzurite({ location });
+    config = loadConfig({ ...env, STORAGE_CONNECTION_STRING: azurite.connectionString });
+    bootLog.info('embedded Azurite started', { location, ports: azurite.ports });
+  }
+  const log = options.log ?? createLogger({ level: config.logLevel });
+  try {
+    const runtime = createRuntime(config, { log, seams: options.seams });
+    const server = await buildServer(runtime.http);
+    await server.listen({ port: config.port, host: config.host });
+    const address = server.server.address();
+    const port = typeof address === 'object' && address !== null ? address.port : config.port;
+    const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+    const worker = createQueueWorker(runtime.queue, config.queue);
+    worker.start();
+    log.info('listening', {
+      url,
+      endpoints: ['/api/dataverse/webhook', '/api/graph/notifications', '/api/graph/lifecycle', '/api/decisions', '/api/health'].map(
+        (p) => `${url}${p}`,
+      ),
+      queue: config.queue.name,
+    });
+    return {
+      url,
+      config,
+      runtime,
+      server,
+      azurite,
+      async stop() {
+        await worker.stop();
+        await server.close();
+        await azurite?.stop();
+      },
+    };
+  } catch (error) {
+    await azurite?.stop();
+    throw error;
+  }
+}
