@@ -10,7 +10,8 @@ import {
 import { ALLOWED_ATTRIBUTES } from '../../../src/telemetry/attributes.js';
 import { counterValue, histogramPoints, inMemorySinks } from './inMemorySinks.js';
 
-const appointmentDelete: DecisionTelemetry = {
+/** Fields that pass to the event unchanged, under the same names. */
+const passThrough = {
   eventId: 'crm:7d1e2b4c-0f7a-4c59-9a55-0c2f3b1a9e10',
   correlationId: '0f8fad5b-d9cb-469f-a165-70867728950e',
   ruleId: 'crm.appointment.active.future',
@@ -18,6 +19,10 @@ const appointmentDelete: DecisionTelemetry = {
   entity: 'appointment',
   origin: 'crm',
   change: 'deleted',
+} as const;
+
+const appointmentDelete: DecisionTelemetry = {
+  ...passThrough,
   crmRef: { entity: 'appointment', id: '7d1e2b4c-0f7a-4c59-9a55-0c2f3b1a9e10' },
   mailbox: null,
   targetCount: 3,
@@ -45,13 +50,7 @@ describe('createTelemetryRecorder', () => {
     expect(records).toHaveLength(1);
     expect(records[0]!.attributes).toEqual({
       [CUSTOM_EVENT_ATTRIBUTE]: 'DeleteSync.Decision',
-      eventId: 'crm:7d1e2b4c-0f7a-4c59-9a55-0c2f3b1a9e10',
-      correlationId: '0f8fad5b-d9cb-469f-a165-70867728950e',
-      ruleId: 'crm.appointment.active.future',
-      action: 'propagate',
-      entity: 'appointment',
-      origin: 'crm',
-      change: 'deleted',
+      ...passThrough,
       crmEntity: 'appointment',
       crmRecordId: '7d1e2b4c-0f7a-4c59-9a55-0c2f3b1a9e10',
       targetCount: 3,
