@@ -142,6 +142,7 @@ export class Subscriptions {
       clientState: sub.clientState,
       notificationUrl: sub.notificationUrl,
       notificationQueryOptions: null,
+      notificationContentType: null,
       lifecycleNotificationUrl: sub.lifecycleNotificationUrl,
       expirationDateTime: isoSeven(sub.expiresAt),
       creatorId: sub.applicationId,

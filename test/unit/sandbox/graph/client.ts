@@ -17,25 +17,29 @@ export interface TestClient {
 
 export function testClient(sandbox: TenantSandbox): TestClient {
   const agent = new Agent({ connect: { ca: sandbox.ca } });
-  let graphToken: string | undefined;
-  const token = async (scope = 'https://graph.microsoft.com/.default'): Promise<string> => {
+  let graphToken: { value: string; expiresAt: number } | undefined;
+  const issue = async (scope: string): Promise<{ access_token: string; expires_in: number }> => {
     const response = await fetch(`${sandbox.loginUrl}/${sandbox.tenantId}/oauth2/v2.0/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ grant_type: 'client_credentials', client_id: sandbox.client.clientId, client_secret: sandbox.client.clientSecret, scope }).toString(),
       dispatcher: agent,
     });
-    const body = (await response.json()) as { access_token: string };
-    return body.access_token;
+    return (await response.json()) as { access_token: string; expires_in: number };
   };
+  const token = async (scope = 'https://graph.microsoft.com/.default'): Promise<string> => (await issue(scope)).access_token;
   return {
     agent,
     token,
     async graph(method, path, body, headers = {}) {
-      graphToken ??= await token();
+      // Tokens expire on the sandbox clock, which tests may move forward.
+      if (!graphToken || graphToken.expiresAt <= sandbox.clock()) {
+        const issued = await issue('https://graph.microsoft.com/.default');
+        graphToken = { value: issued.access_token, expiresAt: sandbox.clock() + issued.expires_in * 1000 };
+      }
       const response = await fetch(`${sandbox.graphUrl}/v1.0${path}`, {
         method,
-        headers: { authorization: `Bearer ${graphToken}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+        headers: { authorization: `Bearer ${graphToken.value}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
         body: body === undefined ? undefined : JSON.stringify(body),
         dispatcher: agent,
       });
