@@ -1,0 +1,8 @@
+/** `delete-sync`: one registration per subcommand (src/cli/commands/<name>.ts). */
+import { register as registerExplain } from './commands/explain.js';
+import { createProgram, runCli } from './program.js';
+
+const program = createProgram();
+registerExplain(program);
+
+process.exitCode = await runCli(program, process.argv);
