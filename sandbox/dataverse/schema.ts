@@ -423,7 +423,3 @@ export function tableByEntitySet(entitySet: string): TableDef | undefined {
 export function partyNavigation(table: TableDef): string | undefined {
   return table.isActivity ? `${table.logicalName}_activity_parties` : undefined;
 }
-
-export function partyColumnForMask(table: TableDef, mask: number): string | undefined {
-  return Object.entries(table.columns).find(([, c]) => c.kind === 'partylist' && c.masks?.includes(mask))?.[0];
-}

@@ -8,7 +8,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { DeleteLog } from '../delete-log.js';
 import type { Directory, DirectoryUser } from '../directory.js';
 import { DataverseFault, DV_CODE, privilegeDenied, recordNotFound } from './errors.js';
-import { EVENT_MESSAGES, seedMessages, stepsFor, validateImage, validateServiceEndpoint, validateStep, type EventMessage, type RegisteredStep } from './registration.js';
+import { seedMessages, stepsFor, validateImage, validateServiceEndpoint, validateStep, type EventMessage, type RegisteredStep } from './registration.js';
 import { remoteExecutionContext, type EntityImageInput, type Principal } from './remote-context.js';
 import { PARTY_MASK, tableByLogicalName, type TableDef } from './schema.js';
 import { isRef, Store, type Cell, type EntityRef, type RecordSnapshot, type Row } from './store.js';
@@ -372,7 +372,7 @@ export class DataverseState {
     apply();
     const after = this.store.snapshot(table.logicalName, id);
     const messageId = this.messageIds[message];
-    const steps = EVENT_MESSAGES.includes(message) ? stepsFor(this.store, messageId, table.logicalName, message === 'Update' ? changed : undefined) : [];
+    const steps = stepsFor(this.store, messageId, table.logicalName, message === 'Update' ? changed : undefined);
     const operation = { operationId: randomUUID(), requestId: randomUUID(), correlationId: randomUUID(), at: this.clock() };
     const dispatch = (registered: RegisteredStep, mode: 0 | 1) => ({
       step: registered.step,

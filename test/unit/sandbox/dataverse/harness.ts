@@ -122,11 +122,22 @@ export async function startReceiver(answer: (n: number) => number | null = () =>
 /** Registers a webhook endpoint, one step (message × entity) and optionally a pre-image, through the Web API. */
 export async function registerStep(
   h: Harness,
-  options: { url: string; key: string; message: 'Create' | 'Update' | 'Delete'; entity: string; mode: 0 | 1; preImageAttributes?: string; alias?: string; filteringattributes?: string },
+  options: {
+    url: string;
+    key: string;
+    message: 'Create' | 'Update' | 'Delete';
+    entity: string;
+    mode: 0 | 1;
+    /** 4 WebhookKey (default, `key` is the function key), 5 HttpHeader, 6 HttpQueryString (`key` is a `<settings>` document). */
+    authtype?: 4 | 5 | 6;
+    preImageAttributes?: string;
+    alias?: string;
+    filteringattributes?: string;
+  },
 ): Promise<{ endpointId: string; stepId: string }> {
   const idFrom = (r: ApiResponse): string => /\(([0-9a-f-]{36})\)$/.exec(r.headers.get('odata-entityid') ?? '')?.[1] as string;
   const endpoint = await h.api('POST', 'serviceendpoints', {
-    body: { name: 'delete-sync', contract: 8, authtype: 4, authvalue: options.key, url: options.url, messageformat: 2, namespaceformat: 2, userclaim: 1, connectionmode: 1 },
+    body: { name: 'delete-sync', contract: 8, authtype: options.authtype ?? 4, authvalue: options.key, url: options.url, messageformat: 2, namespaceformat: 2, userclaim: 1, connectionmode: 1 },
   });
   const messages = await h.api('GET', `sdkmessages?$select=sdkmessageid&$filter=name eq '${options.message}'`);
   const messageId = messages.body.value[0].sdkmessageid as string;

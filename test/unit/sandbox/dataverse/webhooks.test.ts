@@ -132,6 +132,18 @@ describe('Dataverse sandbox: registered webhook steps', () => {
     expect(body.PostEntityImages.map((i: any) => i.key)).toEqual(['AsynchronousStepPrimaryName']);
   });
 
+  it('sends HttpHeader and HttpQueryString endpoint settings instead of a code', async () => {
+    const r = await receiver();
+    await registerStep(h, { url: r.url, key: '<settings><setting name="x-api-key" value="header-secret" /></settings>', authtype: 5, message: 'Create', entity: 'task', mode: 0 });
+    await registerStep(h, { url: r.url, key: '<settings><setting name="sig" value="query-secret" /></settings>', authtype: 6, message: 'Create', entity: 'task', mode: 0 });
+    await h.server.state.createTask({ subject: 'Auth', ownerId: h.alice.systemUserId });
+    const [byHeader, byQuery] = r.received;
+    expect(byHeader?.headers['x-api-key']).toBe('header-secret');
+    expect(new URL(byHeader?.url ?? '', 'http://x').searchParams.has('code')).toBe(false);
+    expect(new URL(byQuery?.url ?? '', 'http://x').searchParams.get('sig')).toBe('query-secret');
+    expect(byQuery?.body).toMatchObject({ MessageName: 'Create', Mode: 0, OutputParameters: [{ key: 'id' }] });
+  });
+
   it('drops parameters, images and parent context above 256 KB and says so in a header', async () => {
     const r = await receiver();
     await registerStep(h, { url: r.url, key: 'k', message: 'Delete', entity: 'appointment', mode: 1, preImageAttributes: 'subject,description' });
