@@ -7,9 +7,10 @@ import { z } from 'zod';
 import { ERROR_CATALOGUE, type ErrorCode } from '../errors.js';
 import { Change, EntityKind, Origin } from '../domain/event.js';
 import { Action } from '../policy/types.js';
+import { TargetOutcome as AuditTargetOutcome } from '../store/decisions.js';
 
-/** What happened to one target of a decision. */
-export const TargetOutcome = z.enum(['deleted', 'cancelled', 'already-gone', 'denied', 'skipped', 'failed', 'held', 'dry-run']);
+/** What happened to one target of a decision: the audit record's vocabulary, so counts match it. */
+export const TargetOutcome = AuditTargetOutcome.shape.status;
 export type TargetOutcome = z.infer<typeof TargetOutcome>;
 
 /** Upstream services whose throttling is counted. */

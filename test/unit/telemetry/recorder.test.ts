@@ -26,7 +26,7 @@ const appointmentDelete: DecisionTelemetry = {
   crmRef: { entity: 'appointment', id: '7d1e2b4c-0f7a-4c59-9a55-0c2f3b1a9e10' },
   mailbox: null,
   targetCount: 3,
-  outcomes: { deleted: 2, 'already-gone': 1 },
+  outcomes: { done: 2, 'already-gone': 1 },
   durationMs: 412.5,
 };
 
@@ -56,7 +56,7 @@ describe('createTelemetryRecorder', () => {
       targetCount: 3,
       durationMs: 412.5,
       dryRun: false,
-      'outcome.deleted': 2,
+      'outcome.done': 2,
       'outcome.already-gone': 1,
     });
   });
@@ -152,7 +152,7 @@ describe('createTelemetryRecorder', () => {
   });
 
   it('never emits an attribute outside the allow-list', () => {
-    telemetry.recordDecision({ ...appointmentDelete, outcomes: { deleted: 1, cancelled: 1, denied: 1, failed: 1, held: 1 } });
+    telemetry.recordDecision({ ...appointmentDelete, outcomes: { done: 1, skipped: 1, denied: 1, failed: 1, 'dry-run': 1 } });
     telemetry.recordThrottle('graph', 'x');
     telemetry.recordPoison({ errorCode: 'DS_ERR_INTERNAL' });
     telemetry.recordHeld(2);
