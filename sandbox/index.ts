@@ -20,6 +20,8 @@ export type { SandboxContext } from './context.js';
 export type { TenantGraph, GraphOptions, LifecycleEvent } from './graph/tenant-graph.js';
 export type { FaultSettings, InjectedFault, FaultSide } from './faults.js';
 export type { DeleteRecord } from './delete-log.js';
+export type { EventInput, ContactInput, MessageInput, TaskInput } from './graph/schemas.js';
+export type { ItemKind } from './graph/store.js';
 export { Directory, type DirectoryUser } from './directory.js';
 export { Faults } from './faults.js';
 export { DeleteLog } from './delete-log.js';

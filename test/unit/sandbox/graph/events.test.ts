@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTenantSandbox, type DirectoryUser, type TenantSandbox } from '../../../../sandbox/index.js';
+import type { EventInput } from '../../../../sandbox/graph/schemas.js';
 import { testClient, type TestClient } from './client.js';
 
 let sandbox: TenantSandbox;
@@ -23,12 +24,12 @@ afterAll(async () => {
 
 const stamp = "String {66f5a359-4659-4830-9070-00047ec6ac6e} Name crmid";
 
-function meeting(subject: string) {
+function meeting(subject: string): EventInput & { attendees: NonNullable<EventInput['attendees']> } {
   return {
     subject,
     start: { dateTime: '2031-03-01T09:00:00', timeZone: 'UTC' },
     end: { dateTime: '2031-03-01T10:00:00', timeZone: 'UTC' },
-    attendees: [{ emailAddress: { address: bob.mail } }, { emailAddress: { address: carol.mail }, type: 'optional' }, { emailAddress: { address: 'guest@fabrikam.test' } }],
+    attendees: [{ emailAddress: { address: bob.mail } }, { emailAddress: { address: carol.mail }, type: 'optional' as const }, { emailAddress: { address: 'guest@fabrikam.test' } }],
   };
 }
 
