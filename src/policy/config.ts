@@ -4,10 +4,9 @@
  * (emails, inactive records, attendee deletes, the owner's contact, unknown state) cannot become a
  * delete, because a wrong delete is data loss.
  */
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { readJsonFile } from '../contracts/json-file.js';
 import { parseOrThrow } from '../contracts/validate.js';
-import { DeleteSyncError } from '../errors.js';
 import { RULE_IDS, isForbiddenToPropagate, type RuleId } from './table.js';
 import { Action } from './types.js';
 
@@ -45,18 +44,5 @@ export function parsePolicyConfig(value: unknown, source = 'policy'): PolicyConf
 }
 
 export function loadPolicyFile(path: string): PolicyConfig {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new DeleteSyncError('DS_ERR_POLICY_FILE', `policy file ${path} cannot be read (${reason})`, { field: '$' });
-  }
-  let document: unknown;
-  try {
-    document = JSON.parse(text.replace(/^\uFEFF/, '')) as unknown;
-  } catch {
-    throw new DeleteSyncError('DS_ERR_POLICY_FILE', `policy file ${path} is not valid JSON`, { field: '$' });
-  }
-  return parsePolicyConfig(document, `policy file ${path}`);
+  return parsePolicyConfig(readJsonFile(path, 'DS_ERR_POLICY_FILE'), `policy file ${path}`);
 }

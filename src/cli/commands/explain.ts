@@ -1,10 +1,11 @@
 /** `delete-sync explain <file>`: print the decision for one Dataverse webhook body or Graph notification. */
 import type { Command } from 'commander';
+import { readJsonFile } from '../../contracts/json-file.js';
 import { parseOrThrow } from '../../contracts/validate.js';
 import { DEFAULT_POLICY, loadPolicyFile } from '../../policy/config.js';
 import { LookedUp } from '../../policy/facts.js';
 import { explain } from '../explain.js';
-import { parseInstant, readJsonFile } from '../read-input.js';
+import { parseInstant } from '../parse-instant.js';
 
 interface ExplainOptions {
   now?: string;
