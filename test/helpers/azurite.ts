@@ -3,9 +3,10 @@
  * stop it and bring it back on the same ports (a storage outage) without losing what was stored.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startAzurite, type AzuritePorts, type RunningAzurite } from '../../src/server/azurite.js';
+import { azuriteConnectionString, startAzurite, type AzuritePorts, type RunningAzurite } from '../../src/server/azurite.js';
 
 export interface TestAzurite {
   connectionString: string;
@@ -39,4 +40,13 @@ export async function startTestAzurite(options: { persistent?: boolean } = {}): 
       if (location !== undefined) await rm(location, { recursive: true, force: true });
     },
   };
+}
+
+/** A connection string whose endpoints refuse connections: storage that is down, without starting anything. */
+export async function unreachableStorage(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return azuriteConnectionString({ blob: port, queue: port, table: port });
 }

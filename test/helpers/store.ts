@@ -1,5 +1,6 @@
 /** A store over a test Azurite with a unique table prefix and queue names, so tests never share rows. */
 import { randomBytes } from 'node:crypto';
+import { QueueClient } from '@azure/storage-queue';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createStore, type Store } from '../../src/store/index.js';
 
@@ -26,4 +27,12 @@ export function testConfig(connectionString: string, env: Record<string, string>
 export function testStore(connectionString: string, env: Record<string, string> = {}): { config: Config; store: Store } {
   const config = testConfig(connectionString, env);
   return { config, store: createStore(config) };
+}
+
+/** The decoded messages on a queue, without taking them. */
+export async function peekQueue(connectionString: string, queueName: string): Promise<unknown[]> {
+  const client = new QueueClient(connectionString, queueName);
+  if (!(await client.exists())) return [];
+  const peeked = await client.peekMessages({ numberOfMessages: 32 });
+  return peeked.peekedMessageItems.map((m) => JSON.parse(Buffer.from(m.messageText, 'base64').toString('utf8')) as unknown);
 }

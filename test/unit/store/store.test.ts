@@ -4,7 +4,7 @@ import type { CrmSnapshot } from '../../../src/domain/event.js';
 import type { Link } from '../../../src/domain/link.js';
 import type { DecisionRecord } from '../../../src/store/decisions.js';
 import type { Store } from '../../../src/store/index.js';
-import { startTestAzurite, type TestAzurite } from '../../helpers/azurite.js';
+import { startTestAzurite, unreachableStorage, type TestAzurite } from '../../helpers/azurite.js';
 import { testStore } from '../../helpers/store.js';
 import type { Config } from '../../../src/config.js';
 
@@ -160,9 +160,7 @@ describe('store over Azurite', () => {
 
 describe('store during a storage outage', () => {
   it('answers DS_ERR_STORAGE_UNAVAILABLE', async () => {
-    const down = await startTestAzurite();
-    const { store: s } = testStore(down.connectionString);
-    await down.dispose();
+    const { store: s } = testStore(await unreachableStorage());
     await expect(s.links.getByItem('u', 'i')).rejects.toMatchObject({ code: 'DS_ERR_STORAGE_UNAVAILABLE' });
     await expect(s.queue.send({ kind: 'lifecycle', notice: {
       id: 'n', subscriptionId: 's', lifecycleEvent: 'missed', tenantId: null,

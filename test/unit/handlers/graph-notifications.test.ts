@@ -1,0 +1,163 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Config } from '../../../src/config.js';
+import type { HandlerDeps } from '../../../src/handlers/deps.js';
+import { createGraphLifecycleHandler, createGraphNotificationsHandler } from '../../../src/handlers/graph-notifications.js';
+import { createLogger, type LogLevel } from '../../../src/log.js';
+import type { Store } from '../../../src/store/index.js';
+import type { QueueMessage } from '../../../src/store/messages.js';
+import { startTestAzurite, unreachableStorage, type TestAzurite } from '../../helpers/azurite.js';
+import {
+  EVENT_DELETED,
+  fixtureJson,
+  fixtureSubscription,
+  fixtureText,
+  LIFECYCLE_REAUTHORIZE,
+  lifecycleSubscription,
+  request,
+} from '../../helpers/requests.js';
+import { peekQueue, testStore } from '../../helpers/store.js';
+
+let azurite: TestAzurite;
+beforeAll(async () => {
+  azurite = await startTestAzurite();
+});
+afterAll(async () => {
+  await azurite?.dispose();
+});
+
+let config: Config;
+let store: Store;
+let lines: string[];
+const deps = (): HandlerDeps => ({
+  config,
+  store,
+  now: () => new Date('2026-01-01T00:00:00Z'),
+  log: createLogger({ level: 'debug', sink: (_l: LogLevel, line: string) => lines.push(line) }),
+});
+const notifications = () => createGraphNotificationsHandler(deps());
+const queued = async () => (await peekQueue(azurite.connectionString, config.queue.name)) as QueueMessage[];
+
+type Notification = Record<string, unknown> & { resourceData: Record<string, unknown> };
+const collection = () => fixtureJson<{ value: Notification[] }>(EVENT_DELETED);
+
+beforeEach(async () => {
+  ({ config, store } = testStore(azurite.connectionString));
+  lines = [];
+  await store.subscriptions.put(fixtureSubscription());
+});
+
+describe('validation handshake', () => {
+  it.each(['plain', 'a+b', '100%', '<script>alert(1)</script>', 'with spaces and + plus', 'Validation: Testing client application reachability for subscription Request-Id: 8a2e'])(
+    'echoes %j as text/plain, nosniff, exactly',
+    async (token) => {
+      for (const handler of [notifications(), createGraphLifecycleHandler(deps())]) {
+        // Hosts hand over the query URL-decoded; the token arrives percent-encoded on the wire.
+        const res = await handler(request({ query: { validationToken: token }, headers: { 'content-type': 'text/plain' } }));
+        expect(res.status).toBe(200);
+        expect(res.body).toBe(token);
+        expect(res.headers['content-type']).toBe('text/plain; charset=utf-8');
+        expect(res.headers['x-content-type-options']).toBe('nosniff');
+      }
+      expect(lines.join('\n')).not.toContain(token === 'plain' ? '"plain"' : token);
+    },
+  );
+});
+
+describe('POST /api/graph/notifications', () => {
+  it('enqueues a valid deleted-event notification and answers 202', async () => {
+    const res = await notifications()(request({ body: fixtureText(EVENT_DELETED) }));
+    expect(res.status).toBe(202);
+    const messages = await queued();
+    expect(messages).toHaveLength(1);
+    const [message] = messages;
+    expect(message?.kind === 'change' && message.event.outlook).toMatchObject({
+      userId: '{user_guid}',
+      itemId: '{long_id_string}',
+      itemKind: 'event',
+    });
+  });
+
+  it('answers duplicates 202 with one message, within a body and across deliveries', async () => {
+    const body = collection();
+    body.value.push(structuredClone(body.value[0]!));
+    expect((await notifications()(request({ body: JSON.stringify(body) }))).status).toBe(202);
+    expect((await notifications()(request({ body: fixtureText(EVENT_DELETED) }))).status).toBe(202);
+    expect(await queued()).toHaveLength(1);
+  });
+
+  it.each([
+    ['an unknown subscription', (n: Notification) => void (n.subscriptionId = 'not-ours'), 'unknown-subscription'],
+    ['a wrong clientState', (n: Notification) => void (n.clientState = 'guessed'), 'client-state-mismatch'],
+    ['a missing clientState', (n: Notification) => void delete n.clientState, 'client-state-mismatch'],
+    ['a wrong tenant', (n: Notification) => void (n.tenantId = '00000000-0000-0000-0000-000000000bad'), 'wrong-tenant'],
+  ])('drops %s, answers 202, keeps valid items, logs no secret', async (_name, spoil, reason) => {
+    const body = collection();
+    const bad = structuredClone(body.value[0]!);
+    spoil(bad);
+    bad.resourceData.id = 'spoiled-item';
+    body.value.unshift(bad);
+    const res = await notifications()(request({ body: JSON.stringify(body) }));
+    expect(res.status).toBe(202);
+    const messages = await queued();
+    expect(messages).toHaveLength(1);
+    expect(messages[0]?.kind === 'change' && messages[0].event.outlook?.itemId).toBe('{long_id_string}');
+    const log = lines.join('\n');
+    expect(log).toContain(reason);
+    expect(log).not.toContain('secretClientValue');
+    expect(log).not.toContain('guessed');
+  });
+
+  it('drops every item when the subscription has a tenant of its own and the item names another', async () => {
+    await store.subscriptions.put(fixtureSubscription({ tenantId: '00000000-0000-0000-0000-00000000000f' }));
+    expect((await notifications()(request({ body: fixtureText(EVENT_DELETED) }))).status).toBe(202);
+    expect(await queued()).toHaveLength(0);
+  });
+
+  it('answers 400 for a malformed body, 415 for a wrong type, 413 for too large', async () => {
+    expect((await notifications()(request({ body: '{"value": 3}' }))).status).toBe(400);
+    expect((await notifications()(request({ body: 'nope' }))).status).toBe(400);
+    const typed = await notifications()(request({ headers: { 'content-type': 'text/html' }, body: fixtureText(EVENT_DELETED) }));
+    expect(typed.status).toBe(415);
+    const large = await notifications()(request({ body: Buffer.alloc(config.maxBodyBytes + 1, 0x20) }));
+    expect(large.status).toBe(413);
+    expect(await queued()).toHaveLength(0);
+  });
+
+  it('answers 503 when storage is down, so Graph retries', async () => {
+    ({ config, store } = testStore(await unreachableStorage()));
+    const res = await notifications()(request({ body: fixtureText(EVENT_DELETED) }));
+    expect(res.status).toBe(503);
+  });
+});
+
+describe('POST /api/graph/lifecycle', () => {
+  it('enqueues a lifecycle notice as its own message kind', async () => {
+    await store.subscriptions.put(lifecycleSubscription());
+    const handler = createGraphLifecycleHandler(deps());
+    expect((await handler(request({ body: fixtureText(LIFECYCLE_REAUTHORIZE) }))).status).toBe(202);
+    expect((await handler(request({ body: fixtureText(LIFECYCLE_REAUTHORIZE) }))).status).toBe(202);
+    const messages = await queued();
+    expect(messages).toEqual([
+      {
+        kind: 'lifecycle',
+        notice: {
+          id: 'lifecycle:e3898f08-5cd0-4a6a-80fc-6addbfb73b7b:reauthorizationRequired:2019-09-18T00:52:45.9696658+00:00',
+          subscriptionId: 'e3898f08-5cd0-4a6a-80fc-6addbfb73b7b',
+          lifecycleEvent: 'reauthorizationRequired',
+          tenantId: '84bd8158-6d4d-4958-8b9f-9d6445542f95',
+          subscriptionExpirationDateTime: '2019-09-18T00:52:45.9696658+00:00',
+          receivedAt: '2026-01-01T00:00:00.000Z',
+        },
+      },
+    ]);
+  });
+
+  it('drops a lifecycle notice whose clientState is wrong', async () => {
+    await store.subscriptions.put(lifecycleSubscription());
+    const body = fixtureJson<{ value: Record<string, unknown>[] }>(LIFECYCLE_REAUTHORIZE);
+    body.value[0]!.clientState = 'wrong';
+    const res = await createGraphLifecycleHandler(deps())(request({ body: JSON.stringify(body) }));
+    expect(res.status).toBe(202);
+    expect(await queued()).toHaveLength(0);
+  });
+});
