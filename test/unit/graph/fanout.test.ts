@@ -1,0 +1,137 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { DirectoryUser } from '../../../sandbox/index.js';
+import { fanOut, graphBatchTransport, type ItemOp } from '../../../src/graph/batch.js';
+import { deleteOp } from '../../../src/graph/items.js';
+import { systemClock, type Clock } from '../../../src/net/retry.js';
+import { startSandboxClients, type SandboxClients } from './sandbox-clients.js';
+
+let s: SandboxClients;
+let users: DirectoryUser[];
+
+beforeAll(async () => {
+  s = await startSandboxClients();
+  users = Array.from({ length: 60 }, (_, i) => s.sandbox.directory.add({ displayName: `Fan Out ${i}` }));
+});
+
+afterEach(() => {
+  s.sandbox.faults.reset();
+  s.sandbox.deleteLog.clear();
+});
+
+afterAll(async () => {
+  await s.sandbox.close();
+});
+
+const listId = (userId: string) => s.sandbox.graph.defaultTodoList(userId).id;
+
+function taskOps(owners: DirectoryUser[], perMailbox: number): ItemOp[] {
+  return owners.flatMap((u) =>
+    Array.from({ length: perMailbox }, (_, n) => {
+      const task = s.sandbox.graph.createTask(u.id, { title: `t${n}` });
+      return deleteOp(`${u.id}/${task.id as string}`, { userId: u.id, itemKind: 'todoTask', itemId: task.id as string, listId: listId(u.id) });
+    }),
+  );
+}
+
+/** The real clock, with each wait it is asked for written down. */
+function recordingClock(): Clock & { waits: number[] } {
+  const waits: number[] = [];
+  return { waits, now: systemClock.now, sleep: (ms) => (waits.push(ms), systemClock.sleep(ms)) };
+}
+
+describe('$batch fan-out against the sandbox', () => {
+  it('deletes 360 items in 60 mailboxes in batches of 20 without ever passing 4 in flight per mailbox', async () => {
+    // Latency keeps each request's slot busy, so batches overlap and any 5th concurrent request to a mailbox would be refused.
+    s.sandbox.faults.set('graph', { latencyMs: 60 });
+    const ops = taskOps(users, 6);
+    const peak = new Map<string, number>();
+    const sampler = setInterval(() => {
+      for (const u of users) peak.set(u.id, Math.max(peak.get(u.id) ?? 0, s.sandbox.faults.inFlight('graph', u.id)));
+    }, 1);
+    const batches: number[] = [];
+    const outcomes = await fanOut(graphBatchTransport(s.graph), ops, {
+      deadline: Date.now() + 20_000,
+      // Enough batches at once that only the per-mailbox limit holds the fan-out back.
+      maxBatchesInFlight: 18,
+      onBatch: ({ size }) => batches.push(size),
+    }).finally(() => clearInterval(sampler));
+
+    expect(outcomes.map((o) => o.status)).toEqual(ops.map(() => 'done'));
+    // One attempt each: no item was ever answered 429 (the sandbox refuses a 5th concurrent request per mailbox).
+    expect(outcomes.every((o) => o.attempts === 1)).toBe(true);
+    expect(batches.every((n) => n <= 20)).toBe(true);
+    expect(batches.reduce((a, b) => a + b, 0)).toBe(360);
+    expect(Math.max(...peak.values())).toBeLessThanOrEqual(4);
+    expect(Math.max(...peak.values())).toBeGreaterThanOrEqual(2);
+    const deleted = s.sandbox.deleteLog.entries({ side: 'graph', status: 204, via: 'api' });
+    expect(deleted).toHaveLength(360);
+    expect(s.sandbox.deleteLog.deletedTwice()).toEqual([]);
+    for (const u of users) expect(s.sandbox.graph.items(u.id, 'todoTask')).toEqual([]);
+  });
+
+  it('would be refused by the sandbox if it allowed more than 4 per mailbox (the check above can fail)', async () => {
+    s.sandbox.faults.set('graph', { latencyMs: 60, retryAfterSeconds: 0.05 });
+    const ops = taskOps(users.slice(0, 5), 8);
+    const outcomes = await fanOut(graphBatchTransport(s.graph), ops, { deadline: Date.now() + 20_000, perMailboxConcurrency: 8 });
+    expect(outcomes.every((o) => o.status === 'done')).toBe(true);
+    expect(outcomes.some((o) => o.attempts > 1)).toBe(true);
+  });
+
+  it('plans one request per mailbox per batch first: 100 items in 100 mailboxes take 5 full batches', async () => {
+    const many = [...users, ...Array.from({ length: 40 }, (_, i) => s.sandbox.directory.add({ displayName: `Extra ${i}` }))];
+    const ops = taskOps(many, 1);
+    const batches: { size: number; mailboxes: number }[] = [];
+    const outcomes = await fanOut(graphBatchTransport(s.graph), ops, { deadline: Date.now() + 20_000, onBatch: (b) => batches.push(b) });
+    expect(outcomes.every((o) => o.status === 'done')).toBe(true);
+    expect(batches).toEqual(Array.from({ length: 5 }, () => ({ size: 20, mailboxes: 20 })));
+  });
+
+  it('retries an item answered 429 after that item’s own Retry-After, leaving the others alone', async () => {
+    const [a, b] = users as [DirectoryUser, DirectoryUser];
+    s.sandbox.faults.inject('graph', { kind: 'throttle', retryAfterSeconds: 0.4 }, { key: a.id });
+    const ops = taskOps([a, b], 1);
+    const clock = recordingClock();
+    const started = Date.now();
+    const outcomes = await fanOut(graphBatchTransport(s.graph), ops, { deadline: Date.now() + 10_000, clock });
+    expect(outcomes.map((o) => [o.status, o.attempts])).toEqual([
+      ['done', 2],
+      ['done', 1],
+    ]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(400);
+    expect(clock.waits.some((w) => w >= 390 && w <= 400)).toBe(true);
+    expect(s.sandbox.deleteLog.entries({ side: 'graph', status: 204 })).toHaveLength(2);
+  });
+
+  it('reports 404 as already gone', async () => {
+    const [a] = users as [DirectoryUser];
+    const ops = taskOps([a], 2);
+    const gone = ops[0] as ItemOp;
+    const [, itemId] = gone.key.split('/') as [string, string];
+    s.sandbox.graph.userDeletesItem(a.id, 'todoTask', itemId);
+    const outcomes = await fanOut(graphBatchTransport(s.graph), ops, { deadline: Date.now() + 10_000 });
+    expect(outcomes.map((o) => [o.status, o.httpStatus])).toEqual([
+      ['already-gone', 404],
+      ['done', 204],
+    ]);
+  });
+
+  it('retries server errors and dropped connections with backoff', async () => {
+    const [a] = users as [DirectoryUser];
+    s.sandbox.faults.inject('graph', { kind: 'serverError', status: 503 }, { key: a.id });
+    s.sandbox.faults.inject('graph', { kind: 'drop' }, { key: a.id });
+    const ops = taskOps([a], 1);
+    const outcomes = await fanOut(graphBatchTransport(s.graph), ops, { deadline: Date.now() + 10_000, backoff: { baseMs: 20, maxMs: 100 } });
+    expect(outcomes[0]).toMatchObject({ status: 'done', attempts: 3 });
+  });
+
+  it('stops at the deadline and reports what is left as pending', async () => {
+    const [a, b] = users as [DirectoryUser, DirectoryUser];
+    s.sandbox.faults.inject('graph', { kind: 'throttle', retryAfterSeconds: 30 }, { key: a.id });
+    const ops = taskOps([a, b], 1);
+    const started = Date.now();
+    const outcomes = await fanOut(graphBatchTransport(s.graph), ops, { deadline: Date.now() + 500 });
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(outcomes.map((o) => o.status)).toEqual(['pending', 'done']);
+    expect(s.sandbox.graph.items(a.id, 'todoTask')).toHaveLength(1);
+  });
+});
