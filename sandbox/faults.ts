@@ -37,30 +37,20 @@ export type Admission =
   | { outcome: 'serverError'; status: number }
   | { outcome: 'drop' };
 
+const noInjectedFaults = {
+  retryAfterSeconds: 1,
+  throttleRate: 0,
+  serverErrorRate: 0,
+  serverErrorStatus: 503,
+  dropRate: 0,
+  latencyMs: 0,
+  latencyJitterMs: 0,
+};
+
 /** Published limits: Outlook 4 concurrent and 10,000 / 10 min per app per mailbox; Dataverse 52 and 6,000 / 5 min per user. */
 export const defaultFaultSettings: Record<FaultSide, FaultSettings> = {
-  graph: {
-    concurrencyLimit: 4,
-    budget: { limit: 10_000, windowMs: 10 * 60_000 },
-    retryAfterSeconds: 1,
-    throttleRate: 0,
-    serverErrorRate: 0,
-    serverErrorStatus: 503,
-    dropRate: 0,
-    latencyMs: 0,
-    latencyJitterMs: 0,
-  },
-  dataverse: {
-    concurrencyLimit: 52,
-    budget: { limit: 6_000, windowMs: 5 * 60_000 },
-    retryAfterSeconds: 1,
-    throttleRate: 0,
-    serverErrorRate: 0,
-    serverErrorStatus: 503,
-    dropRate: 0,
-    latencyMs: 0,
-    latencyJitterMs: 0,
-  },
+  graph: { ...noInjectedFaults, concurrencyLimit: 4, budget: { limit: 10_000, windowMs: 10 * 60_000 } },
+  dataverse: { ...noInjectedFaults, concurrencyLimit: 52, budget: { limit: 6_000, windowMs: 5 * 60_000 } },
 };
 
 /** mulberry32: small, fast, reproducible. */

@@ -1,49 +1,41 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { fetch } from 'undici';
-import { startTenantSandbox, type DirectoryUser, type TenantSandbox } from '../../../../sandbox/index.js';
-import { testClient, type TestClient } from './client.js';
+import type { DirectoryUser } from '../../../../sandbox/index.js';
+import { useSandbox } from './client.js';
 
 const fixtures = new URL('../../../../../shared/fixtures/graph/', import.meta.url);
 const concurrencyBody = JSON.parse(readFileSync(new URL('error-mailbox-concurrency.json', fixtures), 'utf8'));
 const throttleBody = JSON.parse(readFileSync(new URL('throttle-429-response.json', fixtures), 'utf8'));
 
-let sandbox: TenantSandbox;
-let client: TestClient;
+const env = useSandbox();
 let erin: DirectoryUser;
 let frank: DirectoryUser;
 
 beforeAll(async () => {
-  sandbox = await startTenantSandbox();
-  client = testClient(sandbox);
-  erin = sandbox.directory.add({ displayName: 'Erin Busy' });
-  frank = sandbox.directory.add({ displayName: 'Frank Quiet' });
+  erin = env.sandbox.directory.add({ displayName: 'Erin Busy' });
+  frank = env.sandbox.directory.add({ displayName: 'Frank Quiet' });
 });
 
-afterEach(() => sandbox.faults.reset());
+afterEach(() => env.sandbox.faults.reset());
 
-afterAll(async () => {
-  await client.close();
-  await sandbox.close();
-});
-
-const task = (userId: string) => sandbox.graph.createTask(userId, { title: 'x' });
-const deleteTaskRequest = (id: string, userId: string, taskId: string) => ({ id, method: 'DELETE', url: `/users/${userId}/todo/lists/${sandbox.graph.defaultTodoList(userId).id}/tasks/${taskId}` });
+const task = (userId: string) => env.sandbox.graph.createTask(userId, { title: 'x' });
+const deleteTaskRequest = (id: string, userId: string, taskId: string) => ({ id, method: 'DELETE', url: `/users/${userId}/todo/lists/${env.sandbox.graph.defaultTodoList(userId).id}/tasks/${taskId}` });
 
 describe('$batch', () => {
   it('refuses more than 20 requests with 400', async () => {
     const requests = Array.from({ length: 21 }, (_, i) => ({ id: String(i + 1), method: 'GET', url: `/users/${erin.id}` }));
-    const answer = await client.graph('POST', '/$batch', { requests });
+    const answer = await env.client.graph('POST', '/$batch', { requests });
     expect(answer.status).toBe(400);
     expect(answer.body.error.code).toBe('BadRequest');
   });
 
   it('answers 200 outside; each item has its own status, and items past 4 per mailbox get 429 with their own Retry-After', async () => {
-    sandbox.faults.set('graph', { retryAfterSeconds: 3 });
+    env.sandbox.faults.set('graph', { retryAfterSeconds: 3 });
     const erinTasks = Array.from({ length: 6 }, () => task(erin.id));
     const frankTask = task(frank.id);
     const requests = [...erinTasks.map((t, i) => deleteTaskRequest(String(i + 1), erin.id, t.id as string)), deleteTaskRequest('7', frank.id, frankTask.id as string), { id: '8', method: 'GET', url: `/users/${frank.id}/events/AAMkAGnope=` }];
-    const answer = await client.graph('POST', '/$batch', { requests });
+    const answer = await env.client.graph('POST', '/$batch', { requests });
     expect(answer.status).toBe(200);
     const byId = new Map<string, { status: number; headers: Record<string, string>; body?: unknown }>(answer.body.responses.map((r: { id: string }) => [r.id, r]));
     const erinStatuses = erinTasks.map((_, i) => byId.get(String(i + 1))!.status);
@@ -56,14 +48,14 @@ describe('$batch', () => {
     }
     expect(byId.get('7')!.status).toBe(204);
     expect(byId.get('8')).toMatchObject({ status: 404, body: { error: { code: 'ErrorItemNotFound' } } });
-    expect(sandbox.graph.items(erin.id, 'todoTask')).toHaveLength(2);
+    expect(env.sandbox.graph.items(erin.id, 'todoTask')).toHaveLength(2);
   });
 
   it('runs dependsOn chains in order and answers 424 after a failed dependency', async () => {
     const t = task(frank.id);
-    const answer = await client.graph('POST', '/$batch', {
+    const answer = await env.client.graph('POST', '/$batch', {
       requests: [
-        { id: 'a', method: 'GET', url: `/users/${frank.id}/todo/lists/${sandbox.graph.defaultTodoList(frank.id).id}/tasks/${t.id}` },
+        { id: 'a', method: 'GET', url: `/users/${frank.id}/todo/lists/${env.sandbox.graph.defaultTodoList(frank.id).id}/tasks/${t.id}` },
         { ...deleteTaskRequest('b', frank.id, t.id as string), dependsOn: ['a'] },
         { ...deleteTaskRequest('c', frank.id, t.id as string), dependsOn: ['b'] },
         { id: 'd', method: 'GET', url: `/users/${frank.id}/events/nope=`, headers: {} },
@@ -75,9 +67,9 @@ describe('$batch', () => {
   });
 
   it('counts each item against its mailbox budget', async () => {
-    sandbox.faults.set('graph', { budget: { limit: 2, windowMs: 600_000 } });
+    env.sandbox.faults.set('graph', { budget: { limit: 2, windowMs: 600_000 } });
     const requests = [0, 1, 2].map((i) => ({ id: String(i), method: 'GET', url: `/users/${frank.id}/events`, ...(i > 0 ? { dependsOn: [String(i - 1)] } : {}) }));
-    const answer = await client.graph('POST', '/$batch', { requests });
+    const answer = await env.client.graph('POST', '/$batch', { requests });
     const byId = Object.fromEntries(answer.body.responses.map((r: { id: string }) => [r.id, r]));
     expect([byId['0'].status, byId['1'].status, byId['2'].status]).toEqual([200, 200, 429]);
     expect(byId['2'].headers['Retry-After']).toBe('600');
@@ -86,36 +78,36 @@ describe('$batch', () => {
 
 describe('throttling and faults over HTTPS', () => {
   it('answers the 5th concurrent request to one mailbox with 429 MailboxConcurrency while others proceed', async () => {
-    sandbox.faults.set('graph', { latencyMs: 150 });
-    const answers = await Promise.all(Array.from({ length: 5 }, () => client.graph('GET', `/users/${erin.id}/events`)));
+    env.sandbox.faults.set('graph', { latencyMs: 150 });
+    const answers = await Promise.all(Array.from({ length: 5 }, () => env.client.graph('GET', `/users/${erin.id}/events`)));
     const statuses = answers.map((a) => a.status).sort();
     expect(statuses).toEqual([200, 200, 200, 200, 429]);
     const refused = answers.find((a) => a.status === 429)!;
     expect(refused.body).toEqual(concurrencyBody);
     expect(refused.headers.get('retry-after')).toBe('1');
-    expect((await client.graph('GET', `/users/${frank.id}/events`)).status).toBe(200);
+    expect((await env.client.graph('GET', `/users/${frank.id}/events`)).status).toBe(200);
   });
 
   it('injects 429s at a seeded rate with the throttle body, and 5xx on demand', async () => {
-    sandbox.faults.seed(3);
-    sandbox.faults.set('graph', { throttleRate: 0.5 });
+    env.sandbox.faults.seed(3);
+    env.sandbox.faults.set('graph', { throttleRate: 0.5 });
     const statuses = [];
-    for (let i = 0; i < 20; i++) statuses.push((await client.graph('GET', `/users/${frank.id}`)).status);
+    for (let i = 0; i < 20; i++) statuses.push((await env.client.graph('GET', `/users/${frank.id}`)).status);
     expect(statuses).toContain(429);
     expect(statuses).toContain(200);
-    sandbox.faults.set('graph', { throttleRate: 1 });
-    const throttled = await client.graph('GET', `/users/${frank.id}`);
+    env.sandbox.faults.set('graph', { throttleRate: 1 });
+    const throttled = await env.client.graph('GET', `/users/${frank.id}`);
     expect(Object.keys(throttled.body.error).sort()).toEqual(Object.keys(throttleBody.error).sort());
-    sandbox.faults.reset('graph');
-    sandbox.faults.inject('graph', { kind: 'serverError', status: 503 });
-    expect((await client.graph('GET', `/users/${frank.id}`)).status).toBe(503);
-    expect((await client.graph('GET', `/users/${frank.id}`)).status).toBe(200);
+    env.sandbox.faults.reset('graph');
+    env.sandbox.faults.inject('graph', { kind: 'serverError', status: 503 });
+    expect((await env.client.graph('GET', `/users/${frank.id}`)).status).toBe(503);
+    expect((await env.client.graph('GET', `/users/${frank.id}`)).status).toBe(200);
   });
 
   it('drops the connection without an answer when told to', async () => {
-    sandbox.faults.inject('graph', { kind: 'drop' }, { key: frank.id });
-    const token = await client.token();
-    await expect(fetch(`${sandbox.graphUrl}/v1.0/users/${frank.id}/events`, { headers: { authorization: `Bearer ${token}` }, dispatcher: client.agent })).rejects.toThrow();
-    expect((await client.graph('GET', `/users/${frank.id}/events`)).status).toBe(200);
+    env.sandbox.faults.inject('graph', { kind: 'drop' }, { key: frank.id });
+    const token = await env.client.token();
+    await expect(fetch(`${env.sandbox.graphUrl}/v1.0/users/${frank.id}/events`, { headers: { authorization: `Bearer ${token}` }, dispatcher: env.client.agent })).rejects.toThrow();
+    expect((await env.client.graph('GET', `/users/${frank.id}/events`)).status).toBe(200);
   });
 });

@@ -1,6 +1,7 @@
 /** A plain HTTPS client for the sandbox tests: trusts the sandbox CA, gets a token, calls Graph. */
 import { Agent, fetch } from 'undici';
-import type { TenantSandbox } from '../../../../sandbox/index.js';
+import { afterAll, beforeAll } from 'vitest';
+import { startTenantSandbox, type TenantSandbox, type TenantSandboxOptions } from '../../../../sandbox/index.js';
 
 export interface Answer {
   status: number;
@@ -48,4 +49,18 @@ export function testClient(sandbox: TenantSandbox): TestClient {
     },
     close: () => agent.close(),
   };
+}
+
+/** Starts a sandbox and a client for a test file, and stops both after it. Read the fields inside tests. */
+export function useSandbox(options: TenantSandboxOptions = {}): { sandbox: TenantSandbox; client: TestClient } {
+  const env = {} as { sandbox: TenantSandbox; client: TestClient };
+  beforeAll(async () => {
+    env.sandbox = await startTenantSandbox(options);
+    env.client = testClient(env.sandbox);
+  });
+  afterAll(async () => {
+    await env.client.close();
+    await env.sandbox.close();
+  });
+  return env;
 }

@@ -1,23 +1,15 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTenantSandbox, type DirectoryUser, type TenantSandbox } from '../../../../sandbox/index.js';
-import { testClient, type TestClient, type Answer } from './client.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { DirectoryUser } from '../../../../sandbox/index.js';
+import { useSandbox, type Answer } from './client.js';
 
 const fixture = JSON.parse(readFileSync(new URL('../../../../../shared/fixtures/graph/delta-calendarview-removed.json', import.meta.url), 'utf8'));
 
-let sandbox: TenantSandbox;
-let client: TestClient;
+const env = useSandbox();
 let dana: DirectoryUser;
 
 beforeAll(async () => {
-  sandbox = await startTenantSandbox();
-  client = testClient(sandbox);
-  dana = sandbox.directory.add({ displayName: 'Dana Delta' });
-});
-
-afterAll(async () => {
-  await client.close();
-  await sandbox.close();
+  dana = env.sandbox.directory.add({ displayName: 'Dana Delta' });
 });
 
 const relative = (link: string) => {
@@ -31,7 +23,7 @@ async function round(path: string, headers: Record<string, string> = {}): Promis
   let next: string | undefined = path;
   let pages = 0;
   for (;;) {
-    const answer: Answer = await client.graph('GET', next, undefined, headers);
+    const answer: Answer = await env.client.graph('GET', next, undefined, headers);
     expect(answer.status).toBe(200);
     items.push(...answer.body.value);
     pages += 1;
@@ -44,14 +36,14 @@ const at = (day: number) => ({ start: { dateTime: `2032-01-${String(day).padStar
 
 describe('delta queries', () => {
   it('calendarView delta pages the window, then reports changes and deletions as @removed in the fixture shape', async () => {
-    const inside = Array.from({ length: 5 }, (_, i) => sandbox.graph.createEvent(dana.id, { subject: `in ${i}`, ...at(i + 1) }));
-    sandbox.graph.createEvent(dana.id, { subject: 'outside', start: { dateTime: '2033-06-01T09:00:00', timeZone: 'UTC' }, end: { dateTime: '2033-06-01T10:00:00', timeZone: 'UTC' } });
+    const inside = Array.from({ length: 5 }, (_, i) => env.sandbox.graph.createEvent(dana.id, { subject: `in ${i}`, ...at(i + 1) }));
+    env.sandbox.graph.createEvent(dana.id, { subject: 'outside', start: { dateTime: '2033-06-01T09:00:00', timeZone: 'UTC' }, end: { dateTime: '2033-06-01T10:00:00', timeZone: 'UTC' } });
     const first = await round(`/users/${dana.id}/calendarView/delta?startDateTime=2032-01-01T00:00:00Z&endDateTime=2032-02-01T00:00:00Z`, { prefer: 'odata.maxpagesize=2' });
     expect(first.pages).toBe(3);
     expect(first.items.map((e) => e.id).sort()).toEqual(inside.map((e) => e.id).sort());
 
-    sandbox.graph.userDeletesItem(dana.id, 'event', inside[0]!.id as string);
-    sandbox.graph.userUpdatesItem(dana.id, 'event', inside[1]!.id as string, { subject: 'moved on' });
+    env.sandbox.graph.userDeletesItem(dana.id, 'event', inside[0]!.id as string);
+    env.sandbox.graph.userUpdatesItem(dana.id, 'event', inside[1]!.id as string, { subject: 'moved on' });
     const second = await round(first.deltaLink);
     const removed = second.items.find((e) => e.id === inside[0]!.id);
     expect(Object.keys(removed!).sort()).toEqual(Object.keys(fixture.value[0]).sort());
@@ -64,18 +56,18 @@ describe('delta queries', () => {
   });
 
   it('calendarView delta needs a window on the first call and refuses a forged token', async () => {
-    expect((await client.graph('GET', `/users/${dana.id}/calendarView/delta`)).status).toBe(400);
-    const forged = await client.graph('GET', `/users/${dana.id}/calendarView/delta?$deltatoken=abc`);
+    expect((await env.client.graph('GET', `/users/${dana.id}/calendarView/delta`)).status).toBe(400);
+    const forged = await env.client.graph('GET', `/users/${dana.id}/calendarView/delta?$deltatoken=abc`);
     expect(forged.status).toBe(400);
     expect(forged.body.error.code).toBe('ErrorInvalidSyncStateData');
   });
 
   it('To Do task delta reports deleted tasks as @removed', async () => {
-    const list = sandbox.graph.defaultTodoList(dana.id);
-    const task = sandbox.graph.createTask(dana.id, { title: 'Call back' });
+    const list = env.sandbox.graph.defaultTodoList(dana.id);
+    const task = env.sandbox.graph.createTask(dana.id, { title: 'Call back' });
     const first = await round(`/users/${dana.id}/todo/lists/${list.id}/tasks/delta`);
     expect(first.items.map((t) => t.id)).toEqual([task.id]);
-    const byApi = await client.graph('DELETE', `/users/${dana.id}/todo/lists/${list.id}/tasks/${task.id}`);
+    const byApi = await env.client.graph('DELETE', `/users/${dana.id}/todo/lists/${list.id}/tasks/${task.id}`);
     expect(byApi.status).toBe(204);
     const second = await round(first.deltaLink);
     expect(second.items).toEqual([{ '@odata.type': '#microsoft.graph.todoTask', id: task.id, '@removed': { reason: 'deleted' } }]);
@@ -83,12 +75,12 @@ describe('delta queries', () => {
 
   it('contact and message deltas see changes made while notifications are lost', async () => {
     const contacts = await round(`/users/${dana.id}/contacts/delta`);
-    const folder = (await client.graph('GET', `/users/${dana.id}/contactFolders`)).body.value[0].id;
+    const folder = (await env.client.graph('GET', `/users/${dana.id}/contactFolders`)).body.value[0].id;
     const inbox = await round(`/users/${dana.id}/mailFolders/inbox/messages/delta`);
-    sandbox.graph.pauseNotifications();
-    const contact = sandbox.graph.createContact(dana.id, { givenName: 'Erin', surname: 'Example', emailAddresses: [{ address: 'erin@fabrikam.test' }] });
-    const message = sandbox.graph.createMessage(dana.id, { subject: 'Hello', internetMessageId: '<hello@fabrikam.test>' });
-    sandbox.graph.resumeNotifications();
+    env.sandbox.graph.pauseNotifications();
+    const contact = env.sandbox.graph.createContact(dana.id, { givenName: 'Erin', surname: 'Example', emailAddresses: [{ address: 'erin@fabrikam.test' }] });
+    const message = env.sandbox.graph.createMessage(dana.id, { subject: 'Hello', internetMessageId: '<hello@fabrikam.test>' });
+    env.sandbox.graph.resumeNotifications();
     expect((await round(contacts.deltaLink)).items.map((c) => c.id)).toEqual([contact.id]);
     expect((await round(`/users/${dana.id}/contactFolders/${folder}/contacts/delta`)).items.map((c) => c.id)).toEqual([contact.id]);
     const messages = await round(inbox.deltaLink);

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTenantSandbox, type DirectoryUser, type TenantSandbox } from '../../../../sandbox/index.js';
-import { testClient, type TestClient } from './client.js';
+import type { DirectoryUser } from '../../../../sandbox/index.js';
+import { useSandbox } from './client.js';
 
 const fixtures = new URL('../../../../../shared/fixtures/graph/', import.meta.url);
 const deletedFixture = JSON.parse(readFileSync(new URL('notification-event-deleted.reconstructed.json', fixtures), 'utf8'));
@@ -50,39 +50,34 @@ class Receiver {
 }
 
 let now = Date.parse('2031-05-01T08:00:00Z');
-let sandbox: TenantSandbox;
-let client: TestClient;
+const env = useSandbox({ clock: () => now });
 let receiver: Receiver;
 let gina: DirectoryUser;
 let hal: DirectoryUser;
 
 beforeAll(async () => {
-  sandbox = await startTenantSandbox({ clock: () => now });
-  client = testClient(sandbox);
   receiver = new Receiver();
   await receiver.start();
-  gina = sandbox.directory.add({ displayName: 'Gina Organizer' });
-  hal = sandbox.directory.add({ displayName: 'Hal Attendee' });
-  Object.assign(sandbox.graph.notificationSettings, { duplicateRate: 0, maxDelayMs: 5, backoffMs: 10, timeoutMs: 500 });
+  gina = env.sandbox.directory.add({ displayName: 'Gina Organizer' });
+  hal = env.sandbox.directory.add({ displayName: 'Hal Attendee' });
+  Object.assign(env.sandbox.graph.notificationSettings, { duplicateRate: 0, maxDelayMs: 5, backoffMs: 10, timeoutMs: 500 });
 });
 
 afterEach(async () => {
-  await sandbox.graph.notificationsIdle();
+  await env.sandbox.graph.notificationsIdle();
   receiver.received.length = 0;
   receiver.status = 202;
   receiver.echo = 'correct';
 });
 
 afterAll(async () => {
-  await client.close();
-  await sandbox.close();
   await receiver.stop();
 });
 
 const inMinutes = (minutes: number) => new Date(now + minutes * 60_000).toISOString();
 
 function subscribe(resource: string, extra: Record<string, unknown> = {}) {
-  return client.graph(
+  return env.client.graph(
     'POST',
     '/subscriptions',
     { changeType: 'created,updated,deleted', notificationUrl: `${receiver.url}/notify`, lifecycleNotificationUrl: `${receiver.url}/lifecycle`, resource, expirationDateTime: inMinutes(10_000), clientState: 'secret-state', ...extra },
@@ -107,75 +102,75 @@ describe('subscriptions', () => {
     expect((await subscribe(`/users/${gina.id}/events`, { expirationDateTime: inMinutes(10_081) })).status).toBe(400);
     expect((await subscribe(`/users/${gina.id}/events`, { clientState: undefined })).status).toBe(400);
     expect((await subscribe(`/users/${gina.id}/events`, { changeType: 'created,moved' })).status).toBe(400);
-    expect((await subscribe(`/users/${gina.id}/todo/lists/${sandbox.graph.defaultTodoList(gina.id).id}/tasks`)).status).toBe(403);
+    expect((await subscribe(`/users/${gina.id}/todo/lists/${env.sandbox.graph.defaultTodoList(gina.id).id}/tasks`)).status).toBe(403);
   });
 
   it("delivers created/updated/deleted notifications in Graph's shape, including to attendees' mailboxes", async () => {
     const ginaSub = (await subscribe(`/users/${gina.id}/events`)).body;
     const halSub = (await subscribe(`users/${hal.userPrincipalName}/events`, { changeType: 'updated' })).body;
-    const event = sandbox.graph.createEvent(gina.id, { subject: 'Notify', start: { dateTime: '2031-06-01T09:00:00', timeZone: 'UTC' }, end: { dateTime: '2031-06-01T10:00:00', timeZone: 'UTC' }, attendees: [{ emailAddress: { address: hal.mail } }] });
-    expect(sandbox.graph.userDeletesItem(gina.id, 'event', event.id as string)).toBe(true);
-    await sandbox.graph.notificationsIdle();
+    const event = env.sandbox.graph.createEvent(gina.id, { subject: 'Notify', start: { dateTime: '2031-06-01T09:00:00', timeZone: 'UTC' }, end: { dateTime: '2031-06-01T10:00:00', timeZone: 'UTC' }, attendees: [{ emailAddress: { address: hal.mail } }] });
+    expect(env.sandbox.graph.userDeletesItem(gina.id, 'event', event.id as string)).toBe(true);
+    await env.sandbox.graph.notificationsIdle();
     const items = receiver.items();
     const forGina = items.filter((i) => i.subscriptionId === ginaSub.id);
     expect(forGina.map((i) => i.changeType).sort()).toEqual(['created', 'deleted']);
     const deleted = forGina.find((i) => i.changeType === 'deleted');
     expect(Object.keys(deleted).sort()).toEqual(Object.keys(deletedFixture.value[0]).sort());
-    expect(deleted).toMatchObject({ clientState: 'secret-state', tenantId: sandbox.tenantId, resource: `Users/${gina.id}/Events/${event.id}`, resourceData: { '@odata.type': '#Microsoft.Graph.Event', id: event.id } });
+    expect(deleted).toMatchObject({ clientState: 'secret-state', tenantId: env.sandbox.tenantId, resource: `Users/${gina.id}/Events/${event.id}`, resourceData: { '@odata.type': '#Microsoft.Graph.Event', id: event.id } });
     const forHal = items.filter((i) => i.subscriptionId === halSub.id);
     expect(forHal.map((i) => i.changeType)).toEqual(['updated']);
   });
 
   it('sends duplicates when asked, retries failed deliveries with backoff, and records each attempt', async () => {
     const sub = (await subscribe(`/users/${hal.id}/contacts`)).body;
-    sandbox.graph.notificationSettings.duplicateRate = 1;
-    sandbox.graph.createContact(hal.id, { displayName: 'Twice' });
-    await sandbox.graph.notificationsIdle();
+    env.sandbox.graph.notificationSettings.duplicateRate = 1;
+    env.sandbox.graph.createContact(hal.id, { displayName: 'Twice' });
+    await env.sandbox.graph.notificationsIdle();
     expect(receiver.items().filter((i) => i.subscriptionId === sub.id)).toHaveLength(2);
-    sandbox.graph.notificationSettings.duplicateRate = 0;
+    env.sandbox.graph.notificationSettings.duplicateRate = 0;
     receiver.status = 500;
-    sandbox.graph.createContact(hal.id, { displayName: 'Unlucky' });
-    await sandbox.graph.notificationsIdle();
-    const attempts = sandbox.graph.deliveries.filter((d) => d.subscriptionId === sub.id && d.status === 500);
+    env.sandbox.graph.createContact(hal.id, { displayName: 'Unlucky' });
+    await env.sandbox.graph.notificationsIdle();
+    const attempts = env.sandbox.graph.deliveries.filter((d) => d.subscriptionId === sub.id && d.status === 500);
     expect(attempts.map((d) => d.attempt)).toEqual([1, 2, 3, 4]);
     expect(attempts.at(-1)!.outcome).toBe('gaveUp');
   });
 
   it('loses notifications while paused, and sends lifecycle events on demand', async () => {
     const sub = (await subscribe(`/users/${gina.id}/messages`)).body;
-    sandbox.graph.pauseNotifications();
-    sandbox.graph.createMessage(gina.id, { subject: 'Lost' });
-    sandbox.graph.resumeNotifications();
-    sandbox.graph.fireLifecycle(sub.id, 'missed');
-    await sandbox.graph.notificationsIdle();
+    env.sandbox.graph.pauseNotifications();
+    env.sandbox.graph.createMessage(gina.id, { subject: 'Lost' });
+    env.sandbox.graph.resumeNotifications();
+    env.sandbox.graph.fireLifecycle(sub.id, 'missed');
+    await env.sandbox.graph.notificationsIdle();
     expect(receiver.items().filter((i) => i.subscriptionId === sub.id)).toEqual([]);
-    expect(sandbox.graph.deliveries.find((d) => d.subscriptionId === sub.id && d.outcome === 'lost')).toBeDefined();
+    expect(env.sandbox.graph.deliveries.find((d) => d.subscriptionId === sub.id && d.outcome === 'lost')).toBeDefined();
     const lifecycle = receiver.items('/lifecycle');
     expect(Object.keys(lifecycle[0]).sort()).toEqual(Object.keys(lifecycleFixture.value[0]).sort());
     expect(lifecycle[0]).toMatchObject({ subscriptionId: sub.id, lifecycleEvent: 'missed', clientState: 'secret-state' });
 
-    sandbox.graph.fireLifecycle(sub.id, 'reauthorizationRequired');
-    sandbox.graph.createMessage(gina.id, { subject: 'Held back' });
-    expect((await client.graph('POST', `/subscriptions/${sub.id}/reauthorize`)).status).toBe(204);
-    sandbox.graph.createMessage(gina.id, { subject: 'Flows again' });
-    await sandbox.graph.notificationsIdle();
+    env.sandbox.graph.fireLifecycle(sub.id, 'reauthorizationRequired');
+    env.sandbox.graph.createMessage(gina.id, { subject: 'Held back' });
+    expect((await env.client.graph('POST', `/subscriptions/${sub.id}/reauthorize`)).status).toBe(204);
+    env.sandbox.graph.createMessage(gina.id, { subject: 'Flows again' });
+    await env.sandbox.graph.notificationsIdle();
     expect(receiver.items().filter((i) => i.subscriptionId === sub.id)).toHaveLength(1);
 
-    sandbox.graph.fireLifecycle(sub.id, 'subscriptionRemoved');
-    expect((await client.graph('GET', `/subscriptions/${sub.id}`)).status).toBe(404);
+    env.sandbox.graph.fireLifecycle(sub.id, 'subscriptionRemoved');
+    expect((await env.client.graph('GET', `/subscriptions/${sub.id}`)).status).toBe(404);
   });
 
   it('expires subscriptions by the sandbox clock; PATCH renews within the limit', async () => {
     const sub = (await subscribe(`/users/${hal.id}/events`, { expirationDateTime: inMinutes(60) })).body;
-    const renewed = await client.graph('PATCH', `/subscriptions/${sub.id}`, { expirationDateTime: inMinutes(120) });
+    const renewed = await env.client.graph('PATCH', `/subscriptions/${sub.id}`, { expirationDateTime: inMinutes(120) });
     expect(renewed.status).toBe(200);
     expect(Date.parse(renewed.body.expirationDateTime)).toBe(now + 120 * 60_000);
-    expect((await client.graph('PATCH', `/subscriptions/${sub.id}`, { expirationDateTime: inMinutes(20_000) })).status).toBe(400);
-    expect((await client.graph('GET', '/subscriptions')).body.value.map((s: { id: string }) => s.id)).toContain(sub.id);
+    expect((await env.client.graph('PATCH', `/subscriptions/${sub.id}`, { expirationDateTime: inMinutes(20_000) })).status).toBe(400);
+    expect((await env.client.graph('GET', '/subscriptions')).body.value.map((s: { id: string }) => s.id)).toContain(sub.id);
     now += 121 * 60_000;
-    expect((await client.graph('GET', `/subscriptions/${sub.id}`)).status).toBe(404);
+    expect((await env.client.graph('GET', `/subscriptions/${sub.id}`)).status).toBe(404);
     const other = (await subscribe(`/users/${hal.id}/events`)).body;
-    expect((await client.graph('DELETE', `/subscriptions/${other.id}`)).status).toBe(204);
-    expect((await client.graph('GET', `/subscriptions/${other.id}`)).status).toBe(404);
+    expect((await env.client.graph('DELETE', `/subscriptions/${other.id}`)).status).toBe(204);
+    expect((await env.client.graph('GET', `/subscriptions/${other.id}`)).status).toBe(404);
   });
 });
