@@ -3,7 +3,7 @@
  * notification parsers with the documented coded error (a $batch body is not a notification).
  */
 import { describe, expect, it } from 'vitest';
-import { RemoteExecutionContext } from '../../../src/contracts/dataverse.js';
+import { Entity, EntityCollection, EntityReference, Money, OptionSetValue, RemoteExecutionContext, XrmDate, unwrapSystemScalar } from '../../../src/contracts/dataverse.js';
 import {
   BatchRequest,
   BatchResponse,
@@ -17,9 +17,49 @@ import { parseLifecycleCollection, parseNotificationCollection } from '../../../
 import { codedError } from './coded-error.js';
 import { fixtureJson, fixtureNames, fixtureText } from './fixture-files.js';
 
+const TYPED_VALUE: Record<string, { safeParse(value: unknown): { success: boolean } }> = {
+  Entity,
+  EntityCollection,
+  EntityReference,
+  Money,
+  OptionSetValue,
+};
+
+/** Every `__type`-marked xrm value and every `/Date(…)/` string anywhere in a document. */
+function typedValues(value: unknown, found: { kind: string; value: unknown }[] = []): { kind: string; value: unknown }[] {
+  const scalar = unwrapSystemScalar(value);
+  if (typeof scalar === 'string' && scalar.startsWith('/Date(')) found.push({ kind: 'Date', value });
+  if (Array.isArray(value)) for (const item of value) typedValues(item, found);
+  else if (typeof value === 'object' && value !== null) {
+    const marker = (value as { __type?: unknown }).__type;
+    const kind = typeof marker === 'string' ? marker.split(':')[0] : undefined;
+    if (kind !== undefined && marker !== undefined && String(marker).endsWith('/xrm/2011/Contracts')) found.push({ kind, value });
+    for (const child of Object.values(value)) typedValues(child, found);
+  }
+  return found;
+}
+
 describe('Dataverse fixtures', () => {
   it.each(fixtureNames('dataverse'))('%s is a RemoteExecutionContext', (name) => {
     expect(RemoteExecutionContext.safeParse(fixtureJson('dataverse', name)).success).toBe(true);
+  });
+
+  it.each(fixtureNames('dataverse'))('%s: every typed value and date matches its schema', (name) => {
+    const values = typedValues(fixtureJson('dataverse', name));
+    expect(values.length).toBeGreaterThan(0);
+    for (const { kind, value } of values) {
+      const schema = kind === 'Date' ? XrmDate : TYPED_VALUE[kind];
+      expect(schema, `a schema for ${kind}`).toBeDefined();
+      expect(schema?.safeParse(value).success, `${kind} ${JSON.stringify(value).slice(0, 120)}`).toBe(true);
+    }
+  });
+
+  it('Money, multi-select choices and dates as they were captured', () => {
+    const money = typedValues(fixtureJson('dataverse', 'create-webhook-alltypes-async-money-optionset.json')).filter((found) => found.kind === 'Money');
+    expect(money.map((found) => Money.parse(found.value).Value)).toContain(2154.32);
+    expect(XrmDate.parse('/Date(1724647396000+0300)/')).toBe('2024-08-26T04:43:16.000Z');
+    expect(XrmDate.parse({ __type: 'DateTime:#System', __value: '/Date(1527757524000)/' })).toBe('2018-05-31T09:05:24.000Z');
+    expect(XrmDate.safeParse('2024-08-26T04:43:16Z').success).toBe(false);
   });
 });
 
