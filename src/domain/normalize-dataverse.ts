@@ -80,7 +80,7 @@ function recordColumns(change: Change, target: TargetInput | null, preImage: Att
   return preImage === null ? target.attributes : overlayAttributes(preImage, target.attributes);
 }
 
-function identityOrNull(id: string | null | undefined): string | null {
+function guidOrNull(id: string | null | undefined): string | null {
   return id === undefined || id === null || id === EMPTY_GUID ? null : id.toLowerCase();
 }
 
@@ -108,10 +108,10 @@ export function normalizeDataverseWebhook(body: unknown, headers: Record<string,
       ref,
       organizationId: context.OrganizationId.toLowerCase(),
       operationId,
-      correlationId: identityOrNull(context.CorrelationId ?? headers[DATAVERSE_HEADERS.correlationId]),
+      correlationId: guidOrNull(context.CorrelationId ?? headers[DATAVERSE_HEADERS.correlationId]),
       messageName: context.MessageName,
-      initiatingUserId: identityOrNull(context.InitiatingUserId),
-      initiatingUserAadObjectId: identityOrNull(context.InitiatingUserAzureActiveDirectoryObjectId),
+      initiatingUserId: guidOrNull(context.InitiatingUserId),
+      initiatingUserAadObjectId: guidOrNull(context.InitiatingUserAzureActiveDirectoryObjectId),
       snapshot: columns === null ? null : snapshotOf(ref, columns, takenAt),
       preImageMissing: change === 'deleted' && preImage === null,
       sizeExceeded,
