@@ -55,5 +55,6 @@ async function runOne(item: BatchRequestItem, execute: Execute): Promise<GraphRe
   const headers = Object.fromEntries(Object.entries(item.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
   if (item.body !== undefined && !headers['content-type']) return badRequest('Content-Type header is required when a request body is present.');
   const [rawPath, rawQuery] = item.url.replace(/^\/?(v1\.0\/)?/i, '/').split('?') as [string, string | undefined];
+  if (/^\/\$batch\/?$/i.test(rawPath)) return badRequest('A batch request cannot contain another batch request.');
   return execute({ method: item.method.toUpperCase(), path: rawPath, query: new URLSearchParams(rawQuery ?? ''), headers, body: item.body });
 }

@@ -100,7 +100,8 @@ export class GraphApi {
         return await route.handler({ req, params });
       } catch (e) {
         if (e instanceof GraphFailure) return e.response;
-        throw e;
+        // A sandbox bug must still look like a Graph failure to the client, not a Fastify one.
+        return graphError(500, 'generalException', e instanceof Error ? e.message : 'An unexpected error occurred.');
       }
     }
     if (pathMatched) return graphError(405, 'Request_BadRequest', `The HTTP method '${req.method}' is not allowed for this resource.`);
