@@ -54,3 +54,11 @@ export function fixtureSubscription(over: Partial<GraphSubscription> = {}): Grap
 export function lifecycleSubscription(): GraphSubscription {
   return fixtureSubscription({ id: 'e3898f08-5cd0-4a6a-80fc-6addbfb73b7b', clientState: '{secret client state}' });
 }
+
+/** The Delete fixture as another delivery of another operation (a fresh OperationId), so tests do not dedupe each other. */
+export function deleteBody(operationId: string, change: (body: Record<string, unknown>) => void = () => undefined): string {
+  const body = fixtureJson(DELETE_APPOINTMENT);
+  body.OperationId = operationId;
+  change(body);
+  return JSON.stringify(body);
+}

@@ -1,0 +1,210 @@
+/**
+ * Every receiver status through both hosts: the Functions handlers (HttpRequest/InvocationContext) and
+ * the Fastify app (inject), over Azurite started here.
+ */
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { createRuntime, type Runtime } from '../../src/handlers/runtime.js';
+import { silentLogger } from '../../src/log.js';
+import { buildServer } from '../../src/server/app.js';
+import { createQueueWorker } from '../../src/server/worker.js';
+import { functionsRuntime } from '../../functions/lib/runtime.js';
+import { startTestAzurite, type TestAzurite } from '../helpers/azurite.js';
+import { fastifyHost, functionsHost, type Host } from '../helpers/hosts.js';
+import {
+  deleteBody,
+  EVENT_DELETED,
+  fixtureJson,
+  fixtureSubscription,
+  fixtureText,
+  LIFECYCLE_REAUTHORIZE,
+  lifecycleSubscription,
+} from '../helpers/requests.js';
+import { peekQueue, TEST_ADMIN_KEY, TEST_TENANT_ID, TEST_WEBHOOK_KEY } from '../helpers/store.js';
+
+let azurite: TestAzurite;
+let app: FastifyInstance;
+const runtimes: Record<string, Runtime> = {};
+
+function envFor(name: string, connectionString: string): Record<string, string> {
+  return {
+    STORAGE_CONNECTION_STRING: connectionString,
+    DATAVERSE_WEBHOOK_KEY: TEST_WEBHOOK_KEY,
+    ADMIN_KEY: TEST_ADMIN_KEY,
+    GRAPH_TENANT_ID: TEST_TENANT_ID,
+    TABLE_PREFIX: `hosts${name}`,
+    QUEUE_NAME: `changes-${name}`,
+    POISON_QUEUE_NAME: `changes-${name}-poison`,
+    MAX_BODY_BYTES: '65536',
+    LOG_LEVEL: 'error',
+  };
+}
+
+beforeAll(async () => {
+  azurite = await startTestAzurite();
+  // The Functions host reads app settings from the environment on first use.
+  Object.assign(process.env, envFor('functions', azurite.connectionString));
+  runtimes.functions = functionsRuntime();
+  runtimes.fastify = createRuntime(loadConfig(envFor('fastify', azurite.connectionString)), { log: silentLogger });
+  app = await buildServer(runtimes.fastify.http);
+  for (const runtime of Object.values(runtimes)) {
+    await runtime.store.subscriptions.put(fixtureSubscription());
+    await runtime.store.subscriptions.put(lifecycleSubscription());
+  }
+});
+afterAll(async () => {
+  await app?.close();
+  await azurite?.dispose();
+});
+
+const hosts: [string, () => Host][] = [
+  ['functions', () => functionsHost()],
+  ['fastify', () => fastifyHost(app)],
+];
+
+describe.each(hosts)('%s host', (name, makeHost) => {
+  const host = (...args: Parameters<Host>) => makeHost()(...args);
+  const runtime = () => runtimes[name]!;
+  const queued = () => peekQueue(azurite.connectionString, runtime().config.queue.name);
+  const json = { 'content-type': 'application/json' };
+  const key = { code: TEST_WEBHOOK_KEY };
+  const admin = { 'x-admin-key': TEST_ADMIN_KEY };
+
+  async function queueGrowth(action: () => Promise<unknown>): Promise<number> {
+    const before = (await queued()).length;
+    await action();
+    return (await queued()).length - before;
+  }
+
+  it('Dataverse Delete with the right key: 202, then a decision record readable at /api/decisions', async () => {
+    const operationId = randomUUID();
+    const res = await host('POST', '/api/dataverse/webhook', { query: key, headers: json, body: deleteBody(operationId) });
+    expect(res.status).toBe(202);
+    const worker = createQueueWorker(runtime().queue, runtime().config.queue);
+    while ((await worker.runOnce()) > 0);
+    const list = await host('GET', '/api/decisions', {
+      query: { record: 'appointment:00000000-0000-0000-0000-0000000A0001', limit: '5' },
+      headers: admin,
+    });
+    expect(list.status).toBe(200);
+    expect(list.headers['content-type']).toContain('application/json');
+    const { decisions } = JSON.parse(list.body) as { decisions: { id: string; ruleId: string; input: { crm: { operationId: string } } }[] };
+    const mine = decisions.find((d) => d.input.crm.operationId === operationId);
+    expect(mine?.ruleId).toMatch(/^crm\.appointment\.active\./);
+    const recent = JSON.parse((await host('GET', '/api/decisions', { headers: admin })).body) as { decisions: unknown[] };
+    expect(recent.decisions.length).toBeGreaterThan(0);
+  });
+
+  it('Dataverse duplicate: 202 and one message', async () => {
+    const body = deleteBody(randomUUID());
+    const growth = await queueGrowth(async () => {
+      expect((await host('POST', '/api/dataverse/webhook', { query: key, headers: json, body })).status).toBe(202);
+      expect((await host('POST', '/api/dataverse/webhook', { query: key, headers: json, body })).status).toBe(202);
+    });
+    expect(growth).toBe(1);
+  });
+
+  it('Dataverse size-exceeded body: 202, kept with the pre-image missing', async () => {
+    const operationId = randomUUID();
+    const body = deleteBody(operationId, (b) => {
+      b.InputParameters = [];
+      b.PreEntityImages = [];
+    });
+    const res = await host('POST', '/api/dataverse/webhook', {
+      query: key,
+      headers: { ...json, 'x-ms-dynamics-msg-size-exceeded': 'true' },
+      body,
+    });
+    expect(res.status).toBe(202);
+    const messages = (await queued()) as { event: { crm: { operationId: string; preImageMissing: boolean; sizeExceeded: boolean } } }[];
+    expect(messages.find((m) => m.event.crm.operationId === operationId)?.event.crm).toMatchObject({
+      preImageMissing: true,
+      sizeExceeded: true,
+    });
+  });
+
+  it.each([
+    ['no key', 401, {}, json, () => deleteBody(randomUUID())],
+    ['a wrong key', 401, { code: 'x'.repeat(27) }, json, () => deleteBody(randomUUID())],
+    ['malformed JSON', 400, key, json, () => '{"OperationId": '],
+    ['an invalid payload', 400, key, json, () => JSON.stringify({ MessageName: 'Delete' })],
+    ['a wrong content type', 415, key, { 'content-type': 'text/xml' }, () => deleteBody(randomUUID())],
+    ['a body over the limit', 413, key, json, () => ' '.repeat(70_000)],
+  ])('Dataverse %s: %i, coded JSON, nothing queued', async (_what, status, query, headers, body) => {
+    const growth = await queueGrowth(async () => {
+      const res = await host('POST', '/api/dataverse/webhook', { query, headers, body: body() });
+      expect(res.status).toBe(status);
+      expect(JSON.parse(res.body)).toMatchObject({ code: expect.stringMatching(/^DS_ERR_/), message: expect.any(String) });
+    });
+    expect(growth).toBe(0);
+  });
+
+  it.each(['a+b c', '100% sure', '<script>alert("x")</script>', 'Validation: Testing client application reachability'])(
+    'Graph handshake echoes %j exactly as text/plain with nosniff',
+    async (token) => {
+      for (const path of ['/api/graph/notifications', '/api/graph/lifecycle']) {
+        const res = await host('POST', path, { query: { validationToken: token }, headers: { 'content-type': 'text/plain' } });
+        expect(res.status).toBe(200);
+        expect(res.body).toBe(token);
+        expect(res.headers['content-type']).toMatch(/^text\/plain/);
+        expect(res.headers['x-content-type-options']).toBe('nosniff');
+      }
+    },
+  );
+
+  it('Graph notifications: valid enqueued once, unknown subscription and wrong tenant dropped, 202', async () => {
+    const body = fixtureJson<{ value: Record<string, unknown>[] }>(EVENT_DELETED);
+    const valid = body.value[0]!;
+    valid.resourceData = { ...(valid.resourceData as object), id: `item-${randomUUID()}` };
+    body.value.push({ ...valid, subscriptionId: 'unknown-subscription', resourceData: { id: 'u1' } });
+    body.value.push({ ...valid, tenantId: '00000000-0000-0000-0000-000000000bad', resourceData: { id: 'u2' } });
+    const growth = await queueGrowth(async () => {
+      const res = await host('POST', '/api/graph/notifications', { headers: json, body: JSON.stringify(body) });
+      expect(res.status).toBe(202);
+      const again = await host('POST', '/api/graph/notifications', { headers: json, body: JSON.stringify(body) });
+      expect(again.status).toBe(202);
+    });
+    expect(growth).toBe(1);
+  });
+
+  it('Graph lifecycle: enqueued as a lifecycle message', async () => {
+    await host('POST', '/api/graph/lifecycle', { headers: json, body: fixtureText(LIFECYCLE_REAUTHORIZE) });
+    const messages = (await queued()) as { kind: string }[];
+    expect(messages.filter((m) => m.kind === 'lifecycle')).toHaveLength(1);
+  });
+
+  it('decisions API: 401 without or with a wrong admin key, 400 for a bad limit', async () => {
+    expect((await host('GET', '/api/decisions')).status).toBe(401);
+    expect((await host('GET', '/api/decisions', { headers: { 'x-admin-key': 'wrong' } })).status).toBe(401);
+    const bad = await host('GET', '/api/decisions', { headers: admin, query: { limit: '0' } });
+    expect(bad.status).toBe(400);
+    expect(JSON.parse(bad.body)).toMatchObject({ code: 'DS_ERR_INVALID_PAYLOAD', field: 'limit' });
+  });
+
+  it('health: 200 while storage answers', async () => {
+    const res = await host('GET', '/api/health');
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body)).toEqual({ status: 'ok', storage: 'ok' });
+  });
+});
+
+describe('fastify host only', () => {
+  it('answers unknown paths 404 in the coded form', async () => {
+    const res = await app.inject({ method: 'GET', url: '/api/nope' });
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toMatchObject({ code: 'DS_ERR_NOT_FOUND' });
+  });
+
+  it('answers a body far over the limit 413 in the coded form, before any handler', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/graph/notifications',
+      headers: { 'content-type': 'application/json' },
+      payload: ' '.repeat(200_000),
+    });
+    expect(res.statusCode).toBe(413);
+    expect(res.json()).toMatchObject({ code: 'DS_ERR_BODY_TOO_LARGE' });
+  });
+});
