@@ -94,6 +94,19 @@ export const ConfigEnv = z.object({
   QUEUE_MAX_POLL_MS: int(2000, 10, 60_000),
   POLICY_FILE: optionalText,
   DRY_RUN: bool(false),
+  /** Dataverse environment URL (link import, executor). */
+  DATAVERSE_URL: optionalText.pipe(z.url().optional()),
+  /** Graph service root; the public cloud unless pointed at a sandbox (local runs only). */
+  GRAPH_BASE_URL: optionalText.pipe(z.url().optional()),
+  /** Entra group whose members' mailboxes are synced (read through Graph on every timer run). */
+  SYNC_GROUP_ID: optionalText,
+  /** Extra synced mailboxes (object ids or UPNs), comma-separated; alone when no group is set. */
+  SYNC_USERS: commaList,
+  /** Where Graph reaches this service: notificationUrl is `${PUBLIC_BASE_URL}/api/graph/notifications`. */
+  PUBLIC_BASE_URL: optionalText.pipe(z.url().optional()),
+  /** Self-hosted timers (the Functions host uses the schedules in functions/timers.ts). */
+  SUBSCRIPTION_CHECK_MINUTES: int(30, 1, 24 * 60),
+  TODO_POLL_MINUTES: int(5, 1, 24 * 60),
   TABLE_PREFIX: optionalText
     .transform((v) => v ?? 'deletesync')
     .pipe(z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,39}$/, 'must be a letter then up to 39 letters or digits')),
@@ -103,7 +116,15 @@ export const ConfigEnv = z.object({
 export const SETTING_NAMES = Object.keys(ConfigEnv.shape) as (keyof typeof ConfigEnv.shape)[];
 
 /** Settings that do not belong in an Azure deployment (local connection strings, the local port). */
-const LOCAL_ONLY_SETTINGS = ['PORT', 'HOST', 'STORAGE_CONNECTION_STRING', 'AzureWebJobsStorage'] as const;
+const LOCAL_ONLY_SETTINGS = [
+  'PORT',
+  'HOST',
+  'STORAGE_CONNECTION_STRING',
+  'AzureWebJobsStorage',
+  'GRAPH_BASE_URL',
+  'SUBSCRIPTION_CHECK_MINUTES',
+  'TODO_POLL_MINUTES',
+] as const;
 
 /** Settings an Azure (identity-based) deployment is expected to provide or may provide. */
 export const AZURE_SETTING_NAMES = SETTING_NAMES.filter(
@@ -133,7 +154,17 @@ export interface Config {
     /** Lower-cased organization ids or names; empty = any organization. */
     allowedOrganizations: string[];
   };
-  graph: { tenantId: string | undefined };
+  graph: { tenantId: string | undefined; baseUrl: string | undefined };
+  dataverseUrl: string | undefined;
+  sync: {
+    groupId: string | undefined;
+    /** Lower-cased object ids or UPNs. */
+    users: string[];
+    /** Base URL Graph posts notifications to (no trailing slash). */
+    publicBaseUrl: string | undefined;
+    subscriptionCheckMinutes: number;
+    todoPollMinutes: number;
+  };
   adminKey: string | undefined;
   maxBodyBytes: number;
   queue: {
@@ -193,7 +224,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       webhookHeader: e.DATAVERSE_WEBHOOK_HEADER,
       allowedOrganizations: e.DATAVERSE_ALLOWED_ORGANIZATIONS,
     },
-    graph: { tenantId: e.GRAPH_TENANT_ID?.toLowerCase() },
+    graph: { tenantId: e.GRAPH_TENANT_ID?.toLowerCase(), baseUrl: e.GRAPH_BASE_URL },
+    dataverseUrl: e.DATAVERSE_URL,
+    sync: {
+      groupId: e.SYNC_GROUP_ID,
+      users: e.SYNC_USERS,
+      publicBaseUrl: e.PUBLIC_BASE_URL?.replace(/\/+$/, ''),
+      subscriptionCheckMinutes: e.SUBSCRIPTION_CHECK_MINUTES,
+      todoPollMinutes: e.TODO_POLL_MINUTES,
+    },
     adminKey: e.ADMIN_KEY,
     maxBodyBytes: e.MAX_BODY_BYTES,
     queue: {
