@@ -10,7 +10,10 @@ import { createRuntime, type Runtime } from '../../src/handlers/runtime.js';
 import { silentLogger } from '../../src/log.js';
 import { buildServer } from '../../src/server/app.js';
 import { createQueueWorker } from '../../src/server/worker.js';
+import azfunc from '@azure/functions';
 import { functionsRuntime } from '../../functions/lib/runtime.js';
+import { processChanges } from '../../functions/process-changes.js';
+import { normalizeDataverseWebhook } from '../../src/domain/normalize-dataverse.js';
 import { startTestAzurite, type TestAzurite } from '../helpers/azurite.js';
 import { fastifyHost, functionsHost, type Host } from '../helpers/hosts.js';
 import {
@@ -23,6 +26,8 @@ import {
   lifecycleSubscription,
 } from '../helpers/requests.js';
 import { peekQueue, TEST_ADMIN_KEY, TEST_TENANT_ID, TEST_WEBHOOK_KEY } from '../helpers/store.js';
+
+const { InvocationContext } = azfunc;
 
 let azurite: TestAzurite;
 let app: FastifyInstance;
@@ -187,6 +192,28 @@ describe.each(hosts)('%s host', (name, makeHost) => {
     const res = await host('GET', '/api/health');
     expect(res.status).toBe(200);
     expect(JSON.parse(res.body)).toEqual({ status: 'ok', storage: 'ok' });
+  });
+});
+
+describe('functions queue trigger (processChanges)', () => {
+  const context = (dequeueCount: number, id: string) =>
+    new InvocationContext({ functionName: 'processChanges', triggerMetadata: { dequeueCount, id } });
+
+  it('decides a change message as the host hands it over (JSON already parsed)', async () => {
+    const event = normalizeDataverseWebhook(deleteBody(randomUUID()), {}, new Date());
+    await processChanges({ kind: 'change', event }, context(1, 'm-ok'));
+    expect((await runtimes.functions!.store.decisions.getByEvent(event.id))?.status).toBe('decided');
+  });
+
+  it('throws so the host retries, and on the last attempt records why before the host poisons it', async () => {
+    const max = runtimes.functions!.config.queue.maxDequeueCount;
+    await expect(processChanges({ kind: 'nonsense' }, context(1, 'm-bad'))).rejects.toMatchObject({ code: 'DS_ERR_INVALID_PAYLOAD' });
+    expect(await runtimes.functions!.store.decisions.getByEvent('message:m-bad')).toBeNull();
+    await expect(processChanges({ kind: 'nonsense' }, context(max, 'm-bad'))).rejects.toThrow();
+    const record = await runtimes.functions!.store.decisions.getByEvent('message:m-bad');
+    expect(record).toMatchObject({ status: 'poisoned', ruleId: 'system.poison' });
+    expect(record?.reason).toContain(`failed ${max} times`);
+    expect(record?.reason).toContain('changes-functions-poison');
   });
 });
 
