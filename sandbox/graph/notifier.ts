@@ -1,8 +1,9 @@
 /**
  * Delivers change and lifecycle notifications the way Graph does: at least once (a seeded share is sent
  * twice), not in order (small random delays), retried with backoff on non-2xx, errors and answers slower
- * than the timeout, and every attempt recorded. While paused, notifications are lost (delta still sees
- * the changes), as when Graph drops them.
+ * than the timeout, and every attempt recorded. An endpoint whose recent answers are often slow is
+ * penalised as Graph does (≥ 10 % slow: deliveries delayed; ≥ 15 %: dropped). While paused,
+ * notifications are lost (delta still sees the changes), as when Graph drops them.
  */
 import { randomUUID } from 'node:crypto';
 import { rootCertificates } from 'node:tls';
@@ -20,9 +21,25 @@ export interface NotifierSettings {
   attempts: number;
   /** Backoff before retry n is baseDelayMs * 2^(n-1). */
   backoffMs: number;
+  /** An answer slower than this counts as slow for the endpoint's health (timeouts always do). */
+  slowMs: number;
+  /** With ≥ 10 % slow answers among the endpoint's recent ones, deliveries wait this long first; with ≥ 15 % they are dropped. */
+  slowPenaltyMs: number;
 }
 
-export const defaultNotifierSettings: NotifierSettings = { duplicateRate: 0.05, maxDelayMs: 30, timeoutMs: 3000, attempts: 4, backoffMs: 200 };
+export const defaultNotifierSettings: NotifierSettings = {
+  duplicateRate: 0.05,
+  maxDelayMs: 30,
+  timeoutMs: 3000,
+  attempts: 4,
+  backoffMs: 200,
+  slowMs: 3000,
+  slowPenaltyMs: 10_000,
+};
+
+/** How many recent answers per endpoint the slow share is computed over, and the fewest that count. */
+const healthWindow = 20;
+const healthMinimum = 10;
 
 export interface DeliveryRecord {
   at: number;
@@ -55,6 +72,8 @@ export class Notifier {
   private pending = 0;
   private waiters: (() => void)[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** Per notification URL: recent answers, true where slow. */
+  private readonly health = new Map<string, boolean[]>();
   private readonly dispatcher: Agent;
   private closed = false;
 
@@ -86,8 +105,14 @@ export class Notifier {
       this.lose(n, 'paused');
       return;
     }
+    const slowShare = this.slowShare(n.url);
+    if (slowShare >= 0.15) {
+      this.lose(n, 'endpoint too slow');
+      return;
+    }
+    const penalty = slowShare >= 0.1 ? this.settings.slowPenaltyMs : 0;
     const copies = !n.lifecycle && this.rng() < this.settings.duplicateRate ? 2 : 1;
-    for (let i = 0; i < copies; i++) this.schedule(n, 1, Math.floor(this.rng() * this.settings.maxDelayMs));
+    for (let i = 0; i < copies; i++) this.schedule(n, 1, penalty + Math.floor(this.rng() * this.settings.maxDelayMs));
   }
 
   /**
@@ -163,11 +188,25 @@ export class Notifier {
       error = e instanceof Error ? e.name === 'TimeoutError' ? 'timeout' : e.message : String(e);
     }
     if (this.closed) return;
+    const durationMs = Date.now() - started;
+    this.recordHealth(n.url, error === 'timeout' || durationMs > this.settings.slowMs);
     const ok = status !== undefined && status >= 200 && status < 300;
     const last = attempt >= this.settings.attempts;
     const outcome = ok ? 'delivered' : last ? 'gaveUp' : 'failed';
-    this.deliveries.push({ at: this.clock(), subscriptionId: n.subscriptionId, event: n.event, resource: n.resource, attempt, outcome, status, error, durationMs: Date.now() - started });
+    this.deliveries.push({ at: this.clock(), subscriptionId: n.subscriptionId, event: n.event, resource: n.resource, attempt, outcome, status, error, durationMs });
     if (!ok && !last) this.schedule(n, attempt + 1, this.settings.backoffMs * 2 ** (attempt - 1));
+  }
+
+  private slowShare(url: string): number {
+    const recent = this.health.get(url) ?? [];
+    return recent.length < healthMinimum ? 0 : recent.filter(Boolean).length / recent.length;
+  }
+
+  private recordHealth(url: string, slow: boolean): void {
+    const recent = this.health.get(url) ?? [];
+    recent.push(slow);
+    if (recent.length > healthWindow) recent.shift();
+    this.health.set(url, recent);
   }
 
   private flushWaiters(): void {

@@ -15,6 +15,8 @@ class Receiver {
   readonly received: { path: string; body: any }[] = [];
   readonly tokens: string[] = [];
   status = 202;
+  /** How long notification answers take. */
+  delayMs = 0;
   echo: 'correct' | 'raw' = 'correct';
   private server!: Server;
   url = '';
@@ -33,7 +35,7 @@ class Receiver {
       req.on('data', (chunk) => (text += chunk));
       req.on('end', () => {
         this.received.push({ path: url.pathname, body: JSON.parse(text) });
-        res.writeHead(this.status).end();
+        setTimeout(() => res.writeHead(this.status).end(), this.delayMs);
       });
     });
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
@@ -67,6 +69,7 @@ afterEach(async () => {
   await env.sandbox.graph.notificationsIdle();
   receiver.received.length = 0;
   receiver.status = 202;
+  receiver.delayMs = 0;
   receiver.echo = 'correct';
 });
 
@@ -172,5 +175,18 @@ describe('subscriptions', () => {
     const other = (await subscribe(`/users/${hal.id}/events`)).body;
     expect((await env.client.graph('DELETE', `/subscriptions/${other.id}`)).status).toBe(204);
     expect((await env.client.graph('GET', `/subscriptions/${other.id}`)).status).toBe(404);
+  });
+
+  it('penalises an endpoint whose answers are often slow: after enough slow answers its notifications are dropped', async () => {
+    env.sandbox.graph.notificationSettings.slowMs = 20;
+    receiver.delayMs = 40;
+    const sub = (await subscribe(`/users/${gina.id}/contacts`, { notificationUrl: `${receiver.url}/slow` })).body;
+    for (let i = 0; i < 10; i++) env.sandbox.graph.createContact(gina.id, { displayName: `Slow ${i}` });
+    await env.sandbox.graph.notificationsIdle();
+    expect(receiver.items('/slow')).toHaveLength(10);
+    env.sandbox.graph.createContact(gina.id, { displayName: 'Dropped' });
+    await env.sandbox.graph.notificationsIdle();
+    expect(receiver.items('/slow')).toHaveLength(10);
+    expect(env.sandbox.graph.deliveries.filter((d) => d.subscriptionId === sub.id && d.outcome === 'lost')).toEqual([expect.objectContaining({ error: 'endpoint too slow' })]);
   });
 });
