@@ -14,6 +14,7 @@ import type { CrmTarget, Decision, Facts, FollowUp, OutlookTarget } from '../pol
 import { isDeleteSyncError } from '../errors.js';
 import { cancelOp, deleteOp, iCalUIdFromGlobalObjectId, type OutlookItemRef } from '../graph/items.js';
 import type { ItemOp, OpOutcome } from '../graph/batch.js';
+import { DataverseError } from '../dataverse/client.js';
 import { contactFromCrm } from './contact-restore.js';
 import type { TargetOutcome } from './outcome.js';
 import type { ExecutorDeps, TombstoneTarget } from './ports.js';
@@ -25,6 +26,7 @@ export interface Executor {
 }
 
 interface ResolvedItem {
+  index: number;
   target: OutlookTarget;
   ref: OutlookItemRef;
   link: Link | null;
@@ -32,28 +34,12 @@ interface ResolvedItem {
 
 const DEFAULT_CANCEL_COMMENT = 'This meeting was deleted in Dynamics 365.';
 
-function outlookOutcome(
-  target: OutlookTarget,
-  ref: Partial<OutlookItemRef>,
-  status: TargetOutcome['status'],
-  detail: string,
-  attempts = 0,
-): TargetOutcome {
-  return {
-    side: 'outlook',
-    action: target.method,
-    status,
-    detail,
-    userId: ref.userId ?? target.userId,
-    itemKind: target.itemKind,
-    itemId: ref.itemId ?? target.itemId,
-    crm: null,
-    attempts,
-  };
-}
-
-function crmOutcome(target: CrmTarget, status: TargetOutcome['status'], detail: string, attempts = 0): TargetOutcome {
-  return { side: 'crm', action: 'delete', status, detail, userId: target.actAs.userId, itemKind: null, itemId: null, crm: target.ref, attempts };
+interface Settled {
+  status: TargetOutcome['status'];
+  detail: string;
+  attempts?: number;
+  httpStatus?: number | null;
+  code?: string | null;
 }
 
 function describe(error: unknown): string {
@@ -67,6 +53,16 @@ function isTransient(error: unknown): boolean {
   return status === undefined || status < 0 || status === 429 || status >= 500;
 }
 
+function failure(error: unknown, prefix = ''): Settled {
+  const httpStatus = error instanceof DataverseError ? error.httpStatus : ((error as { statusCode?: number }).statusCode ?? null);
+  return {
+    status: isTransient(error) ? 'pending' : 'failed',
+    detail: `${prefix}${describe(error)}`,
+    httpStatus: httpStatus !== null && httpStatus > 0 ? httpStatus : null,
+    code: error instanceof DataverseError ? error.dataverseCode : null,
+  };
+}
+
 const sameUser = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
 const itemTombstone = (ref: OutlookItemRef): TombstoneTarget => ({ side: 'outlook', userId: ref.userId, itemId: ref.itemId });
@@ -74,29 +70,84 @@ const itemKey = (ref: OutlookItemRef) => `${ref.userId.toLowerCase()}/${ref.item
 
 export function createExecutor(deps: ExecutorDeps): Executor {
   const { tombstones, links, outlook, crm, clock } = deps;
+  const at = () => new Date(clock.now()).toISOString();
 
-  async function resolve(target: OutlookTarget, facts: Facts): Promise<ResolvedItem | TargetOutcome> {
+  function outlookOutcome(index: number, target: OutlookTarget, ref: Partial<OutlookItemRef>, settled: Settled): TargetOutcome {
+    return {
+      targetIndex: index,
+      side: 'outlook',
+      action: target.method,
+      status: settled.status,
+      detail: settled.detail,
+      userId: ref.userId ?? target.userId,
+      itemKind: target.itemKind,
+      itemId: ref.itemId ?? target.itemId,
+      crm: null,
+      attempts: settled.attempts ?? 0,
+      httpStatus: settled.httpStatus ?? null,
+      code: settled.code ?? null,
+      at: at(),
+    };
+  }
+
+  function crmOutcome(index: number, target: CrmTarget, settled: Settled): TargetOutcome {
+    return {
+      targetIndex: index,
+      side: 'crm',
+      action: 'delete',
+      status: settled.status,
+      detail: settled.detail,
+      userId: target.actAs.userId,
+      itemKind: null,
+      itemId: null,
+      crm: target.ref,
+      attempts: settled.attempts ?? 0,
+      httpStatus: settled.httpStatus ?? null,
+      code: settled.code ?? null,
+      at: at(),
+    };
+  }
+
+  /** Follow-up work (contact comeback): not a decision target. */
+  function contactWork(action: 'remember' | 'restore', followUp: FollowUp, settled: Settled & { itemId?: string | null }): TargetOutcome {
+    return {
+      targetIndex: null,
+      side: 'outlook',
+      action,
+      status: settled.status,
+      detail: settled.detail,
+      userId: followUp.userId,
+      itemKind: 'contact',
+      itemId: settled.itemId ?? null,
+      crm: followUp.crmRef,
+      attempts: settled.attempts ?? 0,
+      httpStatus: settled.httpStatus ?? null,
+      code: settled.code ?? null,
+      at: at(),
+    };
+  }
+
+  async function resolve(index: number, target: OutlookTarget, facts: Facts): Promise<ResolvedItem | TargetOutcome> {
+    const skip = (ref: Partial<OutlookItemRef>, status: TargetOutcome['status'], detail: string) => outlookOutcome(index, target, ref, { status, detail });
     try {
       const userId = target.userId ?? (target.crmUserId ? await deps.mailboxes.entraIdOf(target.crmUserId) : null);
-      if (!userId) return outlookOutcome(target, {}, 'skipped', `no mailbox known for CRM user ${target.crmUserId ?? '(none)'}`);
+      if (!userId) return skip({}, 'skipped', `no mailbox known for CRM user ${target.crmUserId ?? '(none)'}`);
       const candidates = facts.links.filter(
         (l) => sameUser(l.userId, userId) && l.itemKind === target.itemKind && (target.itemId === null || l.itemId === target.itemId),
       );
-      if (candidates.length > 1) return outlookOutcome(target, { userId }, 'skipped', `ambiguous: ${candidates.length} linked items in the mailbox`);
+      if (candidates.length > 1) return skip({ userId }, 'skipped', `ambiguous: ${candidates.length} linked items in the mailbox`);
       const link = candidates[0] ?? null;
       const itemId = target.itemId ?? link?.itemId ?? null;
-      if (itemId) return { target, link, ref: { userId, itemKind: target.itemKind, itemId, listId: link?.listId ?? null } };
+      if (itemId) return { index, target, link, ref: { userId, itemKind: target.itemKind, itemId, listId: link?.listId ?? null } };
 
       const globalObjectId = facts.record?.globalObjectId;
-      if (target.itemKind !== 'event' || !globalObjectId) {
-        return outlookOutcome(target, { userId }, 'skipped', 'no link to the item and no iCalUId to find it by');
-      }
+      if (target.itemKind !== 'event' || !globalObjectId) return skip({ userId }, 'skipped', 'no link to the item and no iCalUId to find it by');
       const found = await outlook.findEventsByICalUId(userId, iCalUIdFromGlobalObjectId(globalObjectId));
-      if (found.length === 0) return outlookOutcome(target, { userId }, 'not-found', 'no event with this iCalUId in the mailbox');
-      if (found.length > 1) return outlookOutcome(target, { userId }, 'skipped', `ambiguous: ${found.length} events share the iCalUId`);
-      return { target, link: null, ref: { userId, itemKind: 'event', itemId: (found[0] as { id: string }).id, listId: null } };
+      if (found.length === 0) return skip({ userId }, 'not-found', 'no event with this iCalUId in the mailbox');
+      if (found.length > 1) return skip({ userId }, 'skipped', `ambiguous: ${found.length} events share the iCalUId`);
+      return { index, target, link: null, ref: { userId, itemKind: 'event', itemId: (found[0] as { id: string }).id, listId: null } };
     } catch (error) {
-      return outlookOutcome(target, {}, isTransient(error) ? 'pending' : 'failed', `could not resolve the item: ${describe(error)}`);
+      return outlookOutcome(index, target, {}, failure(error, 'could not resolve the item: '));
     }
   }
 
@@ -105,33 +156,32 @@ export function createExecutor(deps: ExecutorDeps): Executor {
   }
 
   function fromOp(item: ResolvedItem, result: OpOutcome): TargetOutcome {
-    const status =
-      result.status === 'done' ? (item.target.method === 'cancel' ? 'canceled' : 'deleted') : result.status === 'already-gone' ? 'already-gone' : result.status;
-    return outlookOutcome(item.target, item.ref, status, result.detail, result.attempts);
+    const status = result.status === 'done' ? (item.target.method === 'cancel' ? 'canceled' : 'deleted') : result.status;
+    return outlookOutcome(item.index, item.target, item.ref, { status, detail: result.detail, attempts: result.attempts, httpStatus: result.httpStatus, code: result.code });
   }
 
   /** Tombstones, then one fan-out for the group; tombstones of deletes that did not happen are removed. */
   async function runOutlook(items: ResolvedItem[], deadline: number, decisionId: string): Promise<TargetOutcome[]> {
     const outcomes = new Map<ResolvedItem, TargetOutcome>();
     const ready: { item: ResolvedItem; op: ItemOp }[] = [];
-    items.forEach((item, index) => {
+    items.forEach((item, n) => {
       try {
-        ready.push({ item, op: toOp(item, String(index)) });
+        ready.push({ item, op: toOp(item, String(n)) });
       } catch (error) {
-        outcomes.set(item, outlookOutcome(item.target, item.ref, 'skipped', describe(error)));
+        outcomes.set(item, outlookOutcome(item.index, item.target, item.ref, { status: 'skipped', detail: describe(error) }));
       }
     });
     const written = await Promise.allSettled(ready.map(({ item }) => tombstones.write(itemTombstone(item.ref), decisionId)));
-    const send = ready.filter((entry, i) => {
-      const result = written[i];
+    const send = ready.filter(({ item }, n) => {
+      const result = written[n];
       if (result?.status === 'fulfilled') return true;
-      outcomes.set(entry.item, outlookOutcome(entry.item.target, entry.item.ref, 'pending', `tombstone not written: ${describe(result?.reason)}`));
+      outcomes.set(item, outlookOutcome(item.index, item.target, item.ref, { status: 'pending', detail: `tombstone not written: ${describe(result?.reason)}` }));
       return false;
     });
-    const results = send.length > 0 ? await outlook.fanOut(send.map((s) => s.op), deadline) : [];
+    const results = send.length > 0 ? await outlook.fanOut(send.map((x) => x.op), deadline) : [];
     await Promise.all(
-      send.map(async ({ item }, i) => {
-        const outcome = fromOp(item, results[i] as OpOutcome);
+      send.map(async ({ item }, n) => {
+        const outcome = fromOp(item, results[n] as OpOutcome);
         outcomes.set(item, outcome);
         // A failed delete leaves the item in place: its tombstone must not hide a later genuine delete.
         if (outcome.status === 'failed') await tombstones.remove(itemTombstone(item.ref));
@@ -140,46 +190,44 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     return items.map((item) => outcomes.get(item) as TargetOutcome);
   }
 
-  async function runCrm(target: CrmTarget, deadline: number, decisionId: string): Promise<TargetOutcome> {
+  async function runCrm(index: number, target: CrmTarget, deadline: number, decisionId: string): Promise<TargetOutcome> {
     const tombstone: TombstoneTarget = { side: 'crm', entity: target.ref.entity, id: target.ref.id };
     try {
       await tombstones.write(tombstone, decisionId);
     } catch (error) {
-      return crmOutcome(target, 'pending', `tombstone not written: ${describe(error)}`);
+      return crmOutcome(index, target, { status: 'pending', detail: `tombstone not written: ${describe(error)}` });
     }
     try {
       const result = await crm.deleteAs(target.ref, target.actAs.userId, deadline);
-      if (result.status === 'deleted') return crmOutcome(target, 'deleted', `deleted as ${target.actAs.userId}`, 1);
-      if (result.status === 'already-gone') return crmOutcome(target, 'already-gone', 'HTTP 404', 1);
+      if (result.status === 'deleted') return crmOutcome(index, target, { status: 'deleted', detail: `deleted as ${target.actAs.userId}`, attempts: 1, httpStatus: 204 });
+      if (result.status === 'already-gone') return crmOutcome(index, target, { status: 'already-gone', detail: 'HTTP 404', attempts: 1, httpStatus: 404 });
       await tombstones.remove(tombstone);
-      return crmOutcome(target, 'skipped', `no Delete privilege (${result.code})`, 1);
+      return crmOutcome(index, target, { status: 'skipped', detail: 'no Delete privilege', attempts: 1, httpStatus: 403, code: result.code });
     } catch (error) {
-      const transient = isTransient(error);
-      if (!transient) await tombstones.remove(tombstone);
-      return crmOutcome(target, transient ? 'pending' : 'failed', describe(error), 1);
+      const settled = failure(error);
+      if (settled.status === 'failed') await tombstones.remove(tombstone);
+      return crmOutcome(index, target, { ...settled, attempts: 1 });
     }
   }
 
   async function remember(followUp: FollowUp): Promise<TargetOutcome> {
-    const base = { side: 'outlook', action: 'remember', userId: followUp.userId, itemKind: 'contact', itemId: null, crm: followUp.crmRef, attempts: 0 } as const;
-    if (deps.dryRun) return { ...base, status: 'planned', detail: 'would remember to restore the contact on its next CRM change' };
+    if (deps.dryRun) return contactWork('remember', followUp, { status: 'planned', detail: 'would remember to restore the contact on its next CRM change' });
     try {
       await deps.followUps.remember(followUp);
-      return { ...base, status: 'remembered', detail: 'restored to the owner on the next CRM change of the contact' };
+      return contactWork('remember', followUp, { status: 'remembered', detail: 'restored to the owner on the next CRM change of the contact' });
     } catch (error) {
-      return { ...base, status: 'pending', detail: `could not remember the comeback: ${describe(error)}` };
+      return contactWork('remember', followUp, failure(error, 'could not remember the comeback: '));
     }
   }
 
   async function restoreContact(ref: CrmRef): Promise<TargetOutcome[]> {
     const waiting = await deps.followUps.list(ref);
     if (waiting.length === 0) return [];
-    const base = (f: FollowUp) => ({ side: 'outlook', action: 'restore', userId: f.userId, itemKind: 'contact', crm: ref, attempts: 0 }) as const;
-    if (deps.dryRun) return waiting.map((f) => ({ ...base(f), status: 'planned', itemId: null, detail: 'would recreate the contact in the owner mailbox' }));
+    if (deps.dryRun) return waiting.map((f) => contactWork('restore', f, { status: 'planned', detail: 'would recreate the contact in the owner mailbox' }));
     const row = await crm.getContact(ref.id);
     if (!row) {
       await Promise.all(waiting.map((f) => deps.followUps.forget(f)));
-      return waiting.map((f) => ({ ...base(f), status: 'skipped', itemId: null, detail: 'the CRM contact no longer exists' }));
+      return waiting.map((f) => contactWork('restore', f, { status: 'skipped', detail: 'the CRM contact no longer exists' }));
     }
     const contact = contactFromCrm(row);
     return Promise.all(
@@ -195,12 +243,12 @@ export function createExecutor(deps: ExecutorDeps): Executor {
             role: 'owner',
             listId: null,
             source: 'created-by-sync',
-            updatedAt: new Date(clock.now()).toISOString(),
+            updatedAt: at(),
           });
           await deps.followUps.forget(f);
-          return { ...base(f), status: 'restored', itemId: id, detail: 'recreated in the owner mailbox and linked' };
+          return contactWork('restore', f, { status: 'restored', detail: 'recreated in the owner mailbox and linked', itemId: id, attempts: 1, httpStatus: 201 });
         } catch (error) {
-          return { ...base(f), status: isTransient(error) ? 'pending' : 'failed', itemId: null, detail: describe(error) };
+          return contactWork('restore', f, failure(error));
         }
       }),
     );
@@ -217,21 +265,24 @@ export function createExecutor(deps: ExecutorDeps): Executor {
 
     const resolved: ResolvedItem[] = [];
     const seen = new Set<string>();
-    for (const target of decision.targets) {
-      if (target.side !== 'outlook') continue;
-      const result = await resolve(target, facts);
+    const crmTargets: { index: number; target: CrmTarget }[] = [];
+    for (const [index, target] of decision.targets.entries()) {
+      if (target.side === 'crm') {
+        crmTargets.push({ index, target });
+        continue;
+      }
+      const result = await resolve(index, target, facts);
       if ('side' in result) outcomes.push(result);
-      else if (seen.has(itemKey(result.ref))) outcomes.push(outlookOutcome(target, result.ref, 'skipped', 'same item as another target'));
+      else if (seen.has(itemKey(result.ref))) outcomes.push(outlookOutcome(index, target, result.ref, { status: 'skipped', detail: 'same item as another target' }));
       else {
         seen.add(itemKey(result.ref));
         resolved.push(result);
       }
     }
-    const crmTargets = decision.targets.filter((t): t is CrmTarget => t.side === 'crm');
 
     if (deps.dryRun) {
-      outcomes.push(...resolved.map((r) => outlookOutcome(r.target, r.ref, 'planned', `would ${r.target.method} (dry run)`)));
-      outcomes.push(...crmTargets.map((t) => crmOutcome(t, 'planned', `would delete as ${t.actAs.userId} (dry run)`)));
+      outcomes.push(...resolved.map((r) => outlookOutcome(r.index, r.target, r.ref, { status: 'planned', detail: `would ${r.target.method} (dry run)` })));
+      outcomes.push(...crmTargets.map(({ index, target }) => crmOutcome(index, target, { status: 'planned', detail: `would delete as ${target.actAs.userId} (dry run)` })));
       return outcomes;
     }
 
@@ -240,7 +291,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     const rest = resolved.filter((r) => !first.includes(r));
     const outlookOutcomes = [...(first.length > 0 ? await runOutlook(first, deadline, event.id) : []), ...(rest.length > 0 ? await runOutlook(rest, deadline, event.id) : [])];
     outcomes.push(...outlookOutcomes);
-    for (const target of crmTargets) outcomes.push(await runCrm(target, deadline, event.id));
+    for (const { index, target } of crmTargets) outcomes.push(await runCrm(index, target, deadline, event.id));
 
     await updateLinks([...first, ...rest], outlookOutcomes, facts, event);
     return outcomes;
@@ -249,8 +300,8 @@ export function createExecutor(deps: ExecutorDeps): Executor {
   /** Drops the links of items that are gone: those removed now, and the Outlook item whose delete this event reports. */
   async function updateLinks(items: ResolvedItem[], outcomes: TargetOutcome[], facts: Facts, event: DomainEvent): Promise<void> {
     const gone = new Set<Link>();
-    items.forEach((item, i) => {
-      const status = outcomes[i]?.status;
+    items.forEach((item, n) => {
+      const status = outcomes[n]?.status;
       if (item.link && (status === 'deleted' || status === 'canceled' || status === 'already-gone')) gone.add(item.link);
     });
     const source = event.origin === 'outlook' && event.change === 'deleted' ? event.outlook : undefined;

@@ -28,6 +28,8 @@ export const OutcomeStatus = z.enum([
 ]);
 
 export const TargetOutcome = z.object({
+  /** Index into the decision's `targets`; null for follow-up work (remembering or restoring a contact). */
+  targetIndex: z.number().int().nonnegative().nullable(),
   side: z.enum(['outlook', 'crm']),
   action: z.enum(['delete', 'cancel', 'restore', 'remember']),
   status: OutcomeStatus,
@@ -38,6 +40,12 @@ export const TargetOutcome = z.object({
   itemId: z.string().nullable(),
   crm: CrmRef.nullable(),
   attempts: z.number().int().nonnegative(),
+  /** Last HTTP status seen, when there was one. */
+  httpStatus: z.number().int().nullable(),
+  /** Upstream error code, e.g. Dataverse `0x80040220` or Graph `ErrorItemNotFound`. */
+  code: z.string().nullable(),
+  /** ISO time the outcome was settled. */
+  at: z.string(),
 });
 
 export type OutcomeStatus = z.infer<typeof OutcomeStatus>;

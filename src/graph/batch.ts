@@ -35,6 +35,8 @@ export interface OpOutcome {
   status: OpStatus;
   /** Last HTTP status seen for the item (null: no answer, e.g. dropped connection, or never sent). */
   httpStatus: number | null;
+  /** Graph error code of the last answer (e.g. `ErrorItemNotFound`, `ApplicationThrottled`). */
+  code: string | null;
   attempts: number;
   detail: string;
 }
@@ -104,6 +106,7 @@ interface PendingOp {
   attempts: number;
   notBefore: number;
   httpStatus: number | null;
+  code: string | null;
   detail: string;
 }
 
@@ -157,12 +160,12 @@ export async function fanOut(transport: BatchTransport, ops: readonly ItemOp[], 
   const backoff = options.backoff ?? { baseMs: 200, maxMs: 10_000 };
 
   const outcomes = new Map<string, OpOutcome>();
-  let queue: PendingOp[] = ops.map((op) => ({ op, attempts: 0, notBefore: 0, httpStatus: null, detail: 'not sent' }));
+  let queue: PendingOp[] = ops.map((op) => ({ op, attempts: 0, notBefore: 0, httpStatus: null, code: null, detail: 'not sent' }));
   const inFlight = new Map<string, number>();
   const running = new Set<Promise<void>>();
 
   const finish = (p: PendingOp, status: OpStatus, detail: string) =>
-    outcomes.set(p.op.key, { key: p.op.key, status, httpStatus: p.httpStatus, attempts: p.attempts, detail });
+    outcomes.set(p.op.key, { key: p.op.key, status, httpStatus: p.httpStatus, code: p.code, attempts: p.attempts, detail });
 
   const requeue = (p: PendingOp, afterMs: number | null, countsAsAttempt: boolean, detail: string) => {
     p.detail = detail;
@@ -174,9 +177,10 @@ export async function fanOut(transport: BatchTransport, ops: readonly ItemOp[], 
   const settle = (p: PendingOp, item: BatchResponseItem | undefined) => {
     if (!item) return requeue(p, null, true, 'batch answer lacked this item');
     p.httpStatus = item.status;
+    p.code = errorCode(item.body);
     const retryAfterMs = parseRetryAfter(headerValue(item.headers, 'Retry-After'), clock.now());
     const verdict = classifyItem(item.status, retryAfterMs);
-    const detail = `HTTP ${item.status}${errorCode(item.body)}`;
+    const detail = p.code === null ? `HTTP ${item.status}` : `HTTP ${item.status} ${p.code}`;
     if (verdict.kind === 'done') return finish(p, 'done', detail);
     if (verdict.kind === 'gone') return finish(p, 'already-gone', detail);
     if (verdict.kind === 'fail') return finish(p, 'failed', detail);
@@ -195,6 +199,7 @@ export async function fanOut(transport: BatchTransport, ops: readonly ItemOp[], 
       const detail = status === null ? `batch failed: ${(error as Error).message}` : `batch answered HTTP ${status}`;
       for (const p of batch) {
         p.httpStatus = status;
+        p.code = null;
         if (status !== null && !isTransientStatus(status)) finish(p, 'failed', detail);
         else requeue(p, retryAfterMs, status !== 429, detail);
       }
@@ -235,9 +240,9 @@ export async function fanOut(transport: BatchTransport, ops: readonly ItemOp[], 
   return ops.map((op) => outcomes.get(op.key) as OpOutcome);
 }
 
-function errorCode(body: unknown): string {
+function errorCode(body: unknown): string | null {
   const code = (body as { error?: { code?: unknown } } | undefined)?.error?.code;
-  return typeof code === 'string' ? ` ${code}` : '';
+  return typeof code === 'string' ? code : null;
 }
 
 /** `$batch` through the SDK client. The SDK's own retry is off: the fan-out retries with the deadline in view. */
