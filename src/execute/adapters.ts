@@ -16,12 +16,11 @@ export function graphOutlookOps(client: Client, fanOutOptions: Omit<FanOutOption
   };
 }
 
-const CONTACT_COLUMNS = ['contactid', 'firstname', 'lastname', 'fullname', 'emailaddress1', 'telephone1', 'mobilephone', 'jobtitle', 'company'];
-
 export function dataverseCrmOps(client: DataverseClient): CrmOps {
   return {
     deleteAs: (ref, callerObjectId, deadline) => client.deleteAs(ref, callerObjectId, { deadline }),
-    getContact: (id) => client.get('contacts', id, { select: CONTACT_COLUMNS }),
+    // No $select: the contact's optional columns (phones, job title) differ between environments.
+    getContact: (id) => client.get('contacts', id),
   };
 }
 

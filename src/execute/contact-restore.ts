@@ -18,7 +18,6 @@ export function contactFromCrm(row: Record<string, unknown>): ContactInput {
     surname: text(row, 'lastname'),
     displayName,
     jobTitle: text(row, 'jobtitle'),
-    companyName: text(row, 'company'),
     mobilePhone: text(row, 'mobilephone'),
     emailAddresses: email ? [{ address: email, ...(displayName ? { name: displayName } : {}) }] : [],
     businessPhones: phone ? [phone] : [],

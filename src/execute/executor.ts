@@ -63,6 +63,9 @@ function failure(error: unknown, prefix = ''): Settled {
   };
 }
 
+/** Follow-up work first, then one outcome per target in the decision's order. */
+const inTargetOrder = (outcomes: TargetOutcome[]) => [...outcomes].sort((a, b) => (a.targetIndex ?? -1) - (b.targetIndex ?? -1));
+
 const sameUser = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
 const itemTombstone = (ref: OutlookItemRef): TombstoneTarget => ({ side: 'outlook', userId: ref.userId, itemId: ref.itemId });
@@ -283,7 +286,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     if (deps.dryRun) {
       outcomes.push(...resolved.map((r) => outlookOutcome(r.index, r.target, r.ref, { status: 'planned', detail: `would ${r.target.method} (dry run)` })));
       outcomes.push(...crmTargets.map(({ index, target }) => crmOutcome(index, target, { status: 'planned', detail: `would delete as ${target.actAs.userId} (dry run)` })));
-      return outcomes;
+      return inTargetOrder(outcomes);
     }
 
     // The organizer's copy first: deleting or cancelling it is what tells attendees.
@@ -294,7 +297,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     for (const { index, target } of crmTargets) outcomes.push(await runCrm(index, target, deadline, event.id));
 
     await updateLinks([...first, ...rest], outlookOutcomes, facts, event);
-    return outcomes;
+    return inTargetOrder(outcomes);
   }
 
   /** Drops the links of items that are gone: those removed now, and the Outlook item whose delete this event reports. */

@@ -111,7 +111,6 @@ export interface ContactInput {
   givenName?: string | null;
   surname?: string | null;
   displayName?: string | null;
-  companyName?: string | null;
   jobTitle?: string | null;
   emailAddresses?: { address: string; name?: string }[];
   businessPhones?: string[];
