@@ -161,6 +161,9 @@ module api 'app/api.bicep' = {
       TABLE_PREFIX: 'deletesync'
       POLICY_FILE: policyFile
       DRY_RUN: string(dryRun)
+      BRAKE_MAX_PER_USER: '50'
+      BRAKE_MAX_TOTAL: '200'
+      BRAKE_WINDOW_SECONDS: '600'
     }
   }
 }

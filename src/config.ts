@@ -94,6 +94,13 @@ export const ConfigEnv = z.object({
   QUEUE_MAX_POLL_MS: int(2000, 10, 60_000),
   POLICY_FILE: optionalText,
   DRY_RUN: bool(false),
+  /**
+   * Mass-delete brake: propagated deletes (decisions) per initiating user and in total within a sliding
+   * window; beyond either, further deletes are held for an operator (`delete-sync release|discard`).
+   */
+  BRAKE_MAX_PER_USER: int(50, 1, 1000),
+  BRAKE_MAX_TOTAL: int(200, 1, 1000),
+  BRAKE_WINDOW_SECONDS: int(600, 1, 24 * 3600),
   /** Dataverse environment URL (link import, executor). */
   DATAVERSE_URL: optionalText.pipe(z.url().optional()),
   /** Graph service root; the public cloud unless pointed at a sandbox (local runs only). */
@@ -177,6 +184,7 @@ export interface Config {
   };
   policyFile: string | undefined;
   dryRun: boolean;
+  brake: { maxPerUser: number; maxTotal: number; windowSeconds: number };
   tablePrefix: string;
 }
 
@@ -245,6 +253,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     policyFile: e.POLICY_FILE,
     dryRun: e.DRY_RUN,
+    brake: { maxPerUser: e.BRAKE_MAX_PER_USER, maxTotal: e.BRAKE_MAX_TOTAL, windowSeconds: e.BRAKE_WINDOW_SECONDS },
     tablePrefix: e.TABLE_PREFIX,
   };
 }
