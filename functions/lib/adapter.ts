@@ -2,12 +2,15 @@
  * The one adapter between the Functions programming model and the transport-free handlers:
  * HttpRequest → HandlerRequest, HandlerResponse → HttpResponseInit, queue entry → handleQueueMessage.
  */
-import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import azfunc, { type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { DeleteSyncError, isDeleteSyncError } from '../../src/errors.js';
 import type { HandlerDeps } from '../../src/handlers/deps.js';
 import type { Handler, HandlerRequest } from '../../src/handlers/http.js';
 import { handleQueueMessage } from '../../src/handlers/queue-message.js';
+import type { RouteSpec } from '../../src/handlers/routes.js';
 import { functionsRuntime } from './runtime.js';
+
+const { app } = azfunc;
 
 export async function toHandlerRequest(request: HttpRequest): Promise<HandlerRequest> {
   const headers: Record<string, string> = {};
@@ -33,7 +36,7 @@ function failure(error: unknown): HttpResponseInit {
   return { status: coded.statusCode, jsonBody: coded.toJSON() };
 }
 
-export function httpFunction(create: (deps: HandlerDeps) => Handler) {
+function httpFunction(create: (deps: HandlerDeps) => Handler) {
   let handler: Handler | undefined;
   return async (request: HttpRequest, _context: InvocationContext): Promise<HttpResponseInit> => {
     try {
@@ -44,6 +47,13 @@ export function httpFunction(create: (deps: HandlerDeps) => Handler) {
       return failure(error);
     }
   };
+}
+
+/** Registers one route of the shared table with the host; answers the handler for direct (test) calls. */
+export function registerHttp(spec: RouteSpec) {
+  const handler = httpFunction(spec.create);
+  app.http(spec.name, { methods: [spec.method], authLevel: spec.authLevel, route: spec.route, handler });
+  return handler;
 }
 
 /** Throws on failure so the host retries and, after maxDequeueCount, moves the message to poison. */

@@ -64,10 +64,51 @@ interface Accepted {
   message: QueueMessage;
 }
 
-function createGraphHandler(
+type Notice = Item & { changeType?: string; lifecycleEvent?: string };
+
+function dropped(log: Logger, reason: string, item: Notice) {
+  // Ids only: never the clientState, never the resource data.
+  log.warn('notification dropped', {
+    reason,
+    subscriptionId: item.subscriptionId,
+    tenantId: item.tenantId,
+    changeType: item.changeType,
+    lifecycleEvent: item.lifecycleEvent,
+  });
+}
+
+/** Verifies every item of a parsed body; a valid item becomes a message, an invalid one is dropped and logged. */
+async function acceptVerified<T extends Notice>(
+  items: T[],
+  deps: HandlerDeps,
+  log: Logger,
+  toAccepted: (item: T) => Accepted,
+): Promise<Map<string, QueueMessage>> {
+  const lookup = subscriptionLookup(deps);
+  // The same item twice in one body is one message: keyed by dedupe key before the store sees it.
+  const accepted = new Map<string, QueueMessage>();
+  for (const item of items) {
+    const verdict = await verify(item, lookup, deps);
+    if (!verdict.ok) {
+      dropped(log, verdict.reason, item);
+      continue;
+    }
+    try {
+      const { key, message } = toAccepted(item);
+      accepted.set(key, message);
+    } catch (error) {
+      if (!isDeleteSyncError(error)) throw error;
+      dropped(log, error.code, item);
+    }
+  }
+  return accepted;
+}
+
+function createGraphHandler<T extends Notice>(
   deps: HandlerDeps,
   name: string,
-  toMessages: (body: Buffer, receivedAt: Date, log: Logger) => Promise<Accepted[]>,
+  parse: (body: Buffer) => T[],
+  toAccepted: (item: T, receivedAt: Date) => Accepted,
 ): Handler {
   const log = deps.log.child({ handler: name });
   return async (request: HandlerRequest) => {
@@ -80,8 +121,7 @@ function createGraphHandler(
       assertBodySize(request, deps.config.maxBodyBytes);
       assertJsonContent(request);
       const receivedAt = deps.now();
-      // The same item twice in one body is one message: dedupe within the body before the store does.
-      const accepted = new Map((await toMessages(request.rawBody, receivedAt, log)).map((a) => [a.key, a.message]));
+      const accepted = await acceptVerified(parse(request.rawBody), deps, log, (item) => toAccepted(item, receivedAt));
       const results = await Promise.all(
         [...accepted].map(([key, message]) => enqueueOnce(deps.store, key, message, receivedAt)),
       );
@@ -91,74 +131,38 @@ function createGraphHandler(
       });
       return emptyResponse(202);
     } catch (error) {
-      if (isDeleteSyncError(error) && error.statusCode < 500) log.warn('notification body rejected', { errorCode: error.code, field: error.field });
+      if (isDeleteSyncError(error) && error.statusCode < 500) {
+        log.warn('notification body rejected', { errorCode: error.code, field: error.field });
+      }
       return errorResponse(error, log);
     }
   };
 }
 
-function dropped(log: Logger, reason: string, item: Item & { changeType?: string; lifecycleEvent?: string }) {
-  // Ids only: never the clientState, never the resource data.
-  log.warn('notification dropped', {
-    reason,
-    subscriptionId: item.subscriptionId,
-    tenantId: item.tenantId,
-    changeType: item.changeType,
-    lifecycleEvent: item.lifecycleEvent,
-  });
-}
-
 export function createGraphNotificationsHandler(deps: HandlerDeps): Handler {
-  return createGraphHandler(deps, 'graph-notifications', async (body, receivedAt, log) => {
-    const items = parseNotificationCollection(body);
-    const lookup = subscriptionLookup(deps);
-    const accepted: Accepted[] = [];
-    for (const item of items) {
-      const verdict = await verify(item, lookup, deps);
-      if (!verdict.ok) {
-        dropped(log, verdict.reason, item);
-        continue;
-      }
-      try {
-        const event = normalizeGraphNotification(item, receivedAt);
-        accepted.push({ key: event.id, message: { kind: 'change', event } });
-      } catch (error) {
-        if (!isDeleteSyncError(error)) throw error;
-        dropped(log, error.code, item);
-      }
-    }
-    return accepted;
+  return createGraphHandler(deps, 'graph-notifications', parseNotificationCollection, (item, receivedAt) => {
+    const event = normalizeGraphNotification(item, receivedAt);
+    return { key: event.id, message: { kind: 'change', event } };
   });
 }
 
 export function createGraphLifecycleHandler(deps: HandlerDeps): Handler {
-  return createGraphHandler(deps, 'graph-lifecycle', async (body, receivedAt, log) => {
-    const items = parseLifecycleCollection(body);
-    const lookup = subscriptionLookup(deps);
-    const accepted: Accepted[] = [];
-    for (const item of items) {
-      const verdict = await verify(item, lookup, deps);
-      if (!verdict.ok) {
-        dropped(log, verdict.reason, item);
-        continue;
-      }
-      const expiration = item.subscriptionExpirationDateTime ?? null;
-      const id = `lifecycle:${item.subscriptionId}:${item.lifecycleEvent}:${expiration ?? ''}`;
-      accepted.push({
-        key: id,
-        message: {
-          kind: 'lifecycle',
-          notice: {
-            id,
-            subscriptionId: item.subscriptionId,
-            lifecycleEvent: item.lifecycleEvent,
-            tenantId: item.tenantId ?? null,
-            subscriptionExpirationDateTime: expiration,
-            receivedAt: receivedAt.toISOString(),
-          },
+  return createGraphHandler(deps, 'graph-lifecycle', parseLifecycleCollection, (item, receivedAt) => {
+    const expiration = item.subscriptionExpirationDateTime ?? null;
+    const id = `lifecycle:${item.subscriptionId}:${item.lifecycleEvent}:${expiration ?? ''}`;
+    return {
+      key: id,
+      message: {
+        kind: 'lifecycle',
+        notice: {
+          id,
+          subscriptionId: item.subscriptionId,
+          lifecycleEvent: item.lifecycleEvent,
+          tenantId: item.tenantId ?? null,
+          subscriptionExpirationDateTime: expiration,
+          receivedAt: receivedAt.toISOString(),
         },
-      });
-    }
-    return accepted;
+      },
+    };
   });
 }

@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { azuriteConnectionString, startAzurite, type AzuritePorts, type RunningAzurite } from '../../src/server/azurite.js';
 
 export interface TestAzurite {
@@ -49,4 +50,19 @@ export async function unreachableStorage(): Promise<string> {
   const { port } = server.address() as AddressInfo;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return azuriteConnectionString({ blob: port, queue: port, table: port });
+}
+
+/** Starts Azurite before the file's tests and disposes of it after; answers a getter for it. */
+export function useTestAzurite(options: { persistent?: boolean } = {}): () => TestAzurite {
+  let azurite: TestAzurite | undefined;
+  beforeAll(async () => {
+    azurite = await startTestAzurite(options);
+  });
+  afterAll(async () => {
+    await azurite?.dispose();
+  });
+  return () => {
+    if (azurite === undefined) throw new Error('Azurite is not started yet');
+    return azurite;
+  };
 }

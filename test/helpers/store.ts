@@ -8,20 +8,24 @@ export const TEST_WEBHOOK_KEY = 'test-webhook-key-0123456789';
 export const TEST_ADMIN_KEY = 'test-admin-key-0123456789';
 export const TEST_TENANT_ID = '84bd8158-6d4d-4958-8b9f-9d6445542f95';
 
-export function testConfig(connectionString: string, env: Record<string, string> = {}): Config {
-  const unique = randomBytes(4).toString('hex');
-  return loadConfig({
+/** Settings for a test: its own table prefix and queues (named after `name`), the test keys and tenant. */
+export function testEnv(connectionString: string, name: string, env: Record<string, string> = {}): Record<string, string> {
+  return {
     STORAGE_CONNECTION_STRING: connectionString,
     DATAVERSE_WEBHOOK_KEY: TEST_WEBHOOK_KEY,
     ADMIN_KEY: TEST_ADMIN_KEY,
     GRAPH_TENANT_ID: TEST_TENANT_ID,
-    TABLE_PREFIX: `t${unique}`,
-    QUEUE_NAME: `changes-${unique}`,
-    POISON_QUEUE_NAME: `changes-${unique}-poison`,
+    TABLE_PREFIX: `t${name}`,
+    QUEUE_NAME: `changes-${name}`,
+    POISON_QUEUE_NAME: `changes-${name}-poison`,
     VISIBILITY_TIMEOUT_SECONDS: '0',
     LOG_LEVEL: 'error',
     ...env,
-  });
+  };
+}
+
+export function testConfig(connectionString: string, env: Record<string, string> = {}): Config {
+  return loadConfig(testEnv(connectionString, randomBytes(4).toString('hex'), env));
 }
 
 export function testStore(connectionString: string, env: Record<string, string> = {}): { config: Config; store: Store } {

@@ -25,7 +25,7 @@ import {
   LIFECYCLE_REAUTHORIZE,
   lifecycleSubscription,
 } from '../helpers/requests.js';
-import { peekQueue, TEST_ADMIN_KEY, TEST_TENANT_ID, TEST_WEBHOOK_KEY } from '../helpers/store.js';
+import { peekQueue, TEST_ADMIN_KEY, TEST_WEBHOOK_KEY, testEnv } from '../helpers/store.js';
 
 const { InvocationContext } = azfunc;
 
@@ -33,19 +33,7 @@ let azurite: TestAzurite;
 let app: FastifyInstance;
 const runtimes: Record<string, Runtime> = {};
 
-function envFor(name: string, connectionString: string): Record<string, string> {
-  return {
-    STORAGE_CONNECTION_STRING: connectionString,
-    DATAVERSE_WEBHOOK_KEY: TEST_WEBHOOK_KEY,
-    ADMIN_KEY: TEST_ADMIN_KEY,
-    GRAPH_TENANT_ID: TEST_TENANT_ID,
-    TABLE_PREFIX: `hosts${name}`,
-    QUEUE_NAME: `changes-${name}`,
-    POISON_QUEUE_NAME: `changes-${name}-poison`,
-    MAX_BODY_BYTES: '65536',
-    LOG_LEVEL: 'error',
-  };
-}
+const envFor = (host: string, connectionString: string) => testEnv(connectionString, `hosts${host}`, { MAX_BODY_BYTES: '65536' });
 
 beforeAll(async () => {
   azurite = await startTestAzurite();
@@ -213,7 +201,7 @@ describe('functions queue trigger (processChanges)', () => {
     const record = await runtimes.functions!.store.decisions.getByEvent('message:m-bad');
     expect(record).toMatchObject({ status: 'poisoned', ruleId: 'system.poison' });
     expect(record?.reason).toContain(`failed ${max} times`);
-    expect(record?.reason).toContain('changes-functions-poison');
+    expect(record?.reason).toContain(runtimes.functions!.config.queue.poisonName);
   });
 });
 

@@ -14,22 +14,13 @@ import { functionsRuntime } from '../../functions/lib/runtime.js';
 import { startTestAzurite, type TestAzurite } from '../helpers/azurite.js';
 import { fastifyHost, functionsHost, type Host } from '../helpers/hosts.js';
 import { deleteBody, EVENT_DELETED, fixtureSubscription, fixtureText } from '../helpers/requests.js';
-import { peekQueue, TEST_ADMIN_KEY, TEST_TENANT_ID, TEST_WEBHOOK_KEY } from '../helpers/store.js';
+import { peekQueue, TEST_ADMIN_KEY, TEST_WEBHOOK_KEY, testEnv } from '../helpers/store.js';
 
 let azurite: TestAzurite;
 let app: FastifyInstance;
 const runtimes: Record<string, Runtime> = {};
 
-const envFor = (name: string, connectionString: string) => ({
-  STORAGE_CONNECTION_STRING: connectionString,
-  DATAVERSE_WEBHOOK_KEY: TEST_WEBHOOK_KEY,
-  ADMIN_KEY: TEST_ADMIN_KEY,
-  GRAPH_TENANT_ID: TEST_TENANT_ID,
-  TABLE_PREFIX: `outage${name}`,
-  QUEUE_NAME: `changes-${name}`,
-  POISON_QUEUE_NAME: `changes-${name}-poison`,
-  LOG_LEVEL: 'error',
-});
+const envFor = (host: string, connectionString: string) => testEnv(connectionString, `outage${host}`);
 
 beforeAll(async () => {
   azurite = await startTestAzurite({ persistent: true });

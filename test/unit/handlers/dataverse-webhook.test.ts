@@ -1,21 +1,15 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../../src/config.js';
 import type { DomainEvent } from '../../../src/domain/event.js';
 import { createDataverseWebhookHandler } from '../../../src/handlers/dataverse-webhook.js';
 import type { HandlerDeps } from '../../../src/handlers/deps.js';
 import { createLogger, type LogLevel } from '../../../src/log.js';
 import type { Store } from '../../../src/store/index.js';
-import { startTestAzurite, unreachableStorage, type TestAzurite } from '../../helpers/azurite.js';
+import { unreachableStorage, useTestAzurite } from '../../helpers/azurite.js';
 import { DELETE_APPOINTMENT, fixtureJson, fixtureText, request } from '../../helpers/requests.js';
 import { peekQueue, TEST_WEBHOOK_KEY, testStore } from '../../helpers/store.js';
 
-let azurite: TestAzurite;
-beforeAll(async () => {
-  azurite = await startTestAzurite();
-});
-afterAll(async () => {
-  await azurite?.dispose();
-});
+const testAzurite = useTestAzurite();
 
 let config: Config;
 let store: Store;
@@ -32,11 +26,11 @@ const body = fixtureText(DELETE_APPOINTMENT);
 const withKey = { query: { code: TEST_WEBHOOK_KEY } };
 
 async function queued(): Promise<{ kind: string; event: DomainEvent }[]> {
-  return (await peekQueue(azurite.connectionString, config.queue.name)) as { kind: string; event: DomainEvent }[];
+  return (await peekQueue(testAzurite().connectionString, config.queue.name)) as { kind: string; event: DomainEvent }[];
 }
 
 beforeEach(() => {
-  ({ config, store } = testStore(azurite.connectionString, {
+  ({ config, store } = testStore(testAzurite().connectionString, {
     DATAVERSE_WEBHOOK_HEADER: 'x-sync-secret:header-secret-0123456789',
     DATAVERSE_ALLOWED_ORGANIZATIONS: '00000000-0000-0000-0000-0000000000d1, contoso.crm.dynamics.com',
     MAX_BODY_BYTES: '65536',

@@ -1,11 +1,11 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../../src/config.js';
 import type { HandlerDeps } from '../../../src/handlers/deps.js';
 import { createGraphLifecycleHandler, createGraphNotificationsHandler } from '../../../src/handlers/graph-notifications.js';
 import { createLogger, type LogLevel } from '../../../src/log.js';
 import type { Store } from '../../../src/store/index.js';
 import type { QueueMessage } from '../../../src/store/messages.js';
-import { startTestAzurite, unreachableStorage, type TestAzurite } from '../../helpers/azurite.js';
+import { unreachableStorage, useTestAzurite } from '../../helpers/azurite.js';
 import {
   EVENT_DELETED,
   fixtureJson,
@@ -17,13 +17,7 @@ import {
 } from '../../helpers/requests.js';
 import { peekQueue, testStore } from '../../helpers/store.js';
 
-let azurite: TestAzurite;
-beforeAll(async () => {
-  azurite = await startTestAzurite();
-});
-afterAll(async () => {
-  await azurite?.dispose();
-});
+const testAzurite = useTestAzurite();
 
 let config: Config;
 let store: Store;
@@ -35,13 +29,13 @@ const deps = (): HandlerDeps => ({
   log: createLogger({ level: 'debug', sink: (_l: LogLevel, line: string) => lines.push(line) }),
 });
 const notifications = () => createGraphNotificationsHandler(deps());
-const queued = async () => (await peekQueue(azurite.connectionString, config.queue.name)) as QueueMessage[];
+const queued = async () => (await peekQueue(testAzurite().connectionString, config.queue.name)) as QueueMessage[];
 
 type Notification = Record<string, unknown> & { resourceData: Record<string, unknown> };
 const collection = () => fixtureJson<{ value: Notification[] }>(EVENT_DELETED);
 
 beforeEach(async () => {
-  ({ config, store } = testStore(azurite.connectionString));
+  ({ config, store } = testStore(testAzurite().connectionString));
   lines = [];
   await store.subscriptions.put(fixtureSubscription());
 });

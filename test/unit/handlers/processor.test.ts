@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { CrmSnapshot, DomainEvent } from '../../../src/domain/event.js';
 import type { Link } from '../../../src/domain/link.js';
 import { normalizeDataverseWebhook } from '../../../src/domain/normalize-dataverse.js';
@@ -7,21 +7,15 @@ import { actorRole, mergeSnapshot } from '../../../src/handlers/gather-facts.js'
 import { processEvent, type Execute, type ProcessorDeps } from '../../../src/handlers/processor.js';
 import { silentLogger } from '../../../src/log.js';
 import type { Store } from '../../../src/store/index.js';
-import { startTestAzurite, type TestAzurite } from '../../helpers/azurite.js';
+import { useTestAzurite } from '../../helpers/azurite.js';
 import { DELETE_APPOINTMENT, EVENT_DELETED, fixtureJson, fixtureText } from '../../helpers/requests.js';
 import { testStore } from '../../helpers/store.js';
 
-let azurite: TestAzurite;
-beforeAll(async () => {
-  azurite = await startTestAzurite();
-});
-afterAll(async () => {
-  await azurite?.dispose();
-});
+const testAzurite = useTestAzurite();
 
 let store: Store;
 beforeEach(() => {
-  ({ store } = testStore(azurite.connectionString));
+  ({ store } = testStore(testAzurite().connectionString));
 });
 
 const RECEIVED = new Date('2025-01-01T00:00:00Z');
@@ -80,7 +74,7 @@ describe('processEvent: CRM deletes', () => {
     expect(withoutSnapshot.facts?.record).toBeNull();
     expect(withoutSnapshot.action).toBe('skip');
 
-    ({ store } = testStore(azurite.connectionString));
+    ({ store } = testStore(testAzurite().connectionString));
     await store.snapshots.put(fromPreImage);
     const withStored = await processEvent(crmDelete({ withoutPreImage: true }), deps());
     expect(withStored.input?.crm?.preImageMissing).toBe(true);

@@ -1,5 +1,5 @@
 import { QueueClient } from '@azure/storage-queue';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../../src/config.js';
 import { normalizeDataverseWebhook } from '../../../src/domain/normalize-dataverse.js';
 import { PENDING_LIFECYCLE_NAMESPACE, type QueueHandlerDeps } from '../../../src/handlers/queue-message.js';
@@ -7,17 +7,11 @@ import { silentLogger } from '../../../src/log.js';
 import { createQueueWorker } from '../../../src/server/worker.js';
 import type { Store } from '../../../src/store/index.js';
 import { encodeMessageText } from '../../../src/store/queue.js';
-import { startTestAzurite, type TestAzurite } from '../../helpers/azurite.js';
+import { useTestAzurite } from '../../helpers/azurite.js';
 import { DELETE_APPOINTMENT, fixtureText } from '../../helpers/requests.js';
 import { peekQueue, testStore } from '../../helpers/store.js';
 
-let azurite: TestAzurite;
-beforeAll(async () => {
-  azurite = await startTestAzurite();
-});
-afterAll(async () => {
-  await azurite?.dispose();
-});
+const testAzurite = useTestAzurite();
 
 let config: Config;
 let store: Store;
@@ -25,7 +19,7 @@ let deps: QueueHandlerDeps;
 const now = new Date('2025-01-02T00:00:00Z');
 
 beforeEach(() => {
-  ({ config, store } = testStore(azurite.connectionString, { MAX_DEQUEUE_COUNT: '3' }));
+  ({ config, store } = testStore(testAzurite().connectionString, { MAX_DEQUEUE_COUNT: '3' }));
   deps = {
     store,
     log: silentLogger,
@@ -38,7 +32,7 @@ beforeEach(() => {
 
 /** Puts raw text on the queue as base64, as the Functions host and this service write it. */
 async function putRaw(text: string) {
-  const client = new QueueClient(azurite.connectionString, config.queue.name);
+  const client = new QueueClient(testAzurite().connectionString, config.queue.name);
   await client.createIfNotExists();
   await client.sendMessage(encodeMessageText(text));
 }
@@ -58,8 +52,8 @@ describe('queue worker (Functions semantics)', () => {
     const worker = createQueueWorker(deps, config.queue);
     for (let attempt = 1; attempt <= 3; attempt++) expect(await worker.runOnce()).toBe(1);
     expect(await worker.runOnce()).toBe(0);
-    expect(await peekQueue(azurite.connectionString, config.queue.name)).toEqual([]);
-    const poison = new QueueClient(azurite.connectionString, config.queue.poisonName);
+    expect(await peekQueue(testAzurite().connectionString, config.queue.name)).toEqual([]);
+    const poison = new QueueClient(testAzurite().connectionString, config.queue.poisonName);
     const [poisoned] = (await poison.peekMessages()).peekedMessageItems;
     expect(Buffer.from(poisoned!.messageText, 'base64').toString('utf8')).toBe('this is not JSON');
     const [record] = await store.decisions.listRecent(10);
