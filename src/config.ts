@@ -105,6 +105,8 @@ export const ConfigEnv = z.object({
   DATAVERSE_URL: optionalText.pipe(z.url().optional()),
   /** Graph service root; the public cloud unless pointed at a sandbox (local runs only). */
   GRAPH_BASE_URL: optionalText.pipe(z.url().optional()),
+  /** PEM file of an extra certificate authority to trust for Graph, Dataverse and sign-in (the local tenant sandbox). */
+  EXTRA_CA_FILE: optionalText,
   /** Entra group whose members' mailboxes are synced (read through Graph on every timer run). */
   SYNC_GROUP_ID: optionalText,
   /** Extra synced mailboxes (object ids or UPNs), comma-separated; alone when no group is set. */
@@ -129,6 +131,7 @@ const LOCAL_ONLY_SETTINGS = [
   'STORAGE_CONNECTION_STRING',
   'AzureWebJobsStorage',
   'GRAPH_BASE_URL',
+  'EXTRA_CA_FILE',
   'SUBSCRIPTION_CHECK_MINUTES',
   'TODO_POLL_MINUTES',
 ] as const;
@@ -162,6 +165,8 @@ export interface Config {
     allowedOrganizations: string[];
   };
   graph: { tenantId: string | undefined; baseUrl: string | undefined };
+  /** Extra CA (PEM file) trusted for outgoing HTTPS; local sandbox runs only. */
+  extraCaFile: string | undefined;
   dataverseUrl: string | undefined;
   sync: {
     groupId: string | undefined;
@@ -233,6 +238,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       allowedOrganizations: e.DATAVERSE_ALLOWED_ORGANIZATIONS,
     },
     graph: { tenantId: e.GRAPH_TENANT_ID?.toLowerCase(), baseUrl: e.GRAPH_BASE_URL },
+    extraCaFile: e.EXTRA_CA_FILE,
     dataverseUrl: e.DATAVERSE_URL,
     sync: {
       groupId: e.SYNC_GROUP_ID,
