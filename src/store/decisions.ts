@@ -20,12 +20,16 @@ export const DecisionStatus = z.enum([
   'failed',
   /** The message failed too often and went to the poison queue. */
   'poisoned',
+  /** Stopped by the mass-delete brake: waiting for an operator's `delete-sync release` or `discard`. */
+  'held',
+  /** A held decision an operator dropped: nothing was executed. */
+  'discarded',
 ]);
 
 export const TargetOutcome = z.object({
   /** Index into `targets`. */
   targetIndex: z.number().int().nonnegative(),
-  status: z.enum(['done', 'already-gone', 'skipped', 'denied', 'failed', 'dry-run']),
+  status: z.enum(['done', 'already-gone', 'skipped', 'denied', 'failed', 'dry-run', 'held', 'discarded']),
   httpStatus: z.number().int().nullable(),
   code: z.string().nullable(),
   detail: z.string().nullable(),
