@@ -24,6 +24,8 @@ export type Tombstone = z.infer<typeof Tombstone>;
 export interface TombstoneStore {
   put(tombstone: Tombstone): Promise<void>;
   get(target: TombstoneTarget): Promise<Tombstone | null>;
+  /** Dropped when the delete it announced did not happen, so a later genuine delete is not taken for an echo. */
+  remove(target: TombstoneTarget): Promise<void>;
 }
 
 function keys(target: TombstoneTarget): [string, string] {
@@ -36,5 +38,6 @@ export function createTombstoneStore(table: TypedTable<typeof Tombstone>): Tombs
   return {
     put: (tombstone) => table.upsert(...keys(tombstone.target), tombstone),
     get: (target) => table.get(...keys(target)),
+    remove: (target) => table.delete(...keys(target)),
   };
 }
