@@ -3,7 +3,7 @@ import type { DirectoryUser } from '../../../sandbox/index.js';
 import { fanOut, graphBatchTransport, type ItemOp } from '../../../src/graph/batch.js';
 import { deleteOp } from '../../../src/graph/items.js';
 import { systemClock, type Clock } from '../../../src/net/retry.js';
-import { startSandboxClients, type SandboxClients } from './sandbox-clients.js';
+import { meetingTimes, startSandboxClients, type SandboxClients } from './sandbox-clients.js';
 
 let s: SandboxClients;
 let users: DirectoryUser[];
@@ -77,13 +77,22 @@ describe('$batch fan-out against the sandbox', () => {
     expect(outcomes.some((o) => o.attempts > 1)).toBe(true);
   });
 
-  it('plans one request per mailbox per batch first: 100 items in 100 mailboxes take 5 full batches', async () => {
-    const many = [...users, ...Array.from({ length: 40 }, (_, i) => s.sandbox.directory.add({ displayName: `Extra ${i}` }))];
-    const ops = taskOps(many, 1);
+  it('deletes the 500 attendee copies of a meeting in 25 batches of 20 different mailboxes', async () => {
+    const organizer = s.sandbox.directory.add({ displayName: 'Big Meeting Organizer' });
+    const people = Array.from({ length: 500 }, (_, i) => s.sandbox.directory.add({ displayName: `Attendee ${i}` }));
+    const event = s.sandbox.graph.createEvent(organizer.id, {
+      subject: 'All hands',
+      ...meetingTimes(3),
+      attendees: people.map((p) => ({ type: 'required', emailAddress: { address: p.mail } })),
+    });
+    const copies = s.sandbox.graph.meetingCopies(event.iCalUId as string).filter((c) => c.userId !== organizer.id);
+    expect(copies).toHaveLength(500);
+    const ops = copies.map((c) => deleteOp(c.userId, { userId: c.userId, itemKind: 'event', itemId: c.event.id as string, listId: null }));
     const batches: { size: number; mailboxes: number }[] = [];
     const outcomes = await fanOut(graphBatchTransport(s.graph), ops, { deadline: Date.now() + 20_000, onBatch: (b) => batches.push(b) });
-    expect(outcomes.every((o) => o.status === 'done')).toBe(true);
-    expect(batches).toEqual(Array.from({ length: 5 }, () => ({ size: 20, mailboxes: 20 })));
+    expect(outcomes.every((o) => o.status === 'done' && o.attempts === 1)).toBe(true);
+    expect(batches).toEqual(Array.from({ length: 25 }, () => ({ size: 20, mailboxes: 20 })));
+    expect(s.sandbox.graph.meetingCopies(event.iCalUId as string).map((c) => c.userId)).toEqual([organizer.id]);
   });
 
   it('retries an item answered 429 after that item’s own Retry-After, leaving the others alone', async () => {
