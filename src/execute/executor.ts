@@ -32,6 +32,23 @@ interface ResolvedItem {
   link: Link | null;
 }
 
+/** Mailbox lookups in flight at once while resolving targets. */
+const RESOLVE_CONCURRENCY = 16;
+
+/** Maps with at most `limit` calls in flight; results keep the input order. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const n = next++;
+      results[n] = await fn(items[n] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
 const DEFAULT_CANCEL_COMMENT = 'This meeting was deleted in Dynamics 365.';
 
 interface Settled {
@@ -269,12 +286,15 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     const resolved: ResolvedItem[] = [];
     const seen = new Set<string>();
     const crmTargets: { index: number; target: CrmTarget }[] = [];
+    const outlookTargets: { index: number; target: OutlookTarget }[] = [];
     for (const [index, target] of decision.targets.entries()) {
-      if (target.side === 'crm') {
-        crmTargets.push({ index, target });
-        continue;
-      }
-      const result = await resolve(index, target, facts);
+      if (target.side === 'crm') crmTargets.push({ index, target });
+      else outlookTargets.push({ index, target });
+    }
+    // Lookups by iCalUId touch one mailbox each, so they run side by side (a 500-attendee meeting without links).
+    const results = await mapLimit(outlookTargets, RESOLVE_CONCURRENCY, ({ index, target }) => resolve(index, target, facts));
+    for (const [n, result] of results.entries()) {
+      const { index, target } = outlookTargets[n] as { index: number; target: OutlookTarget };
       if ('side' in result) outcomes.push(result);
       else if (seen.has(itemKey(result.ref))) outcomes.push(outlookOutcome(index, target, result.ref, { status: 'skipped', detail: 'same item as another target' }));
       else {
