@@ -1,0 +1,67 @@
+/**
+ * The composition root: configuration → credential → Graph and Dataverse clients → executor → the
+ * runtime both hosts serve (src/server for `npm start`, functions/ for Azure Functions). Nothing else
+ * builds clients, so the hosts cannot differ in how they delete.
+ *
+ * Without DATAVERSE_URL there is nothing to execute against: decisions are recorded and nothing is
+ * deleted (said once at start-up, loudly).
+ */
+import { readFileSync } from 'node:fs';
+import type { TokenCredential } from '@azure/identity';
+import type { Client } from '@microsoft/microsoft-graph-client';
+import type { Config } from '../config.js';
+import { DataverseClient } from '../dataverse/client.js';
+import { DeleteSyncError } from '../errors.js';
+import { createExecutor, type Executor } from '../execute/executor.js';
+import { createCredential, credentialConfigFromEnv } from '../graph/auth.js';
+import { createGraphClient } from '../graph/client.js';
+import { createRuntime, type Runtime, type RuntimeOptions } from '../handlers/runtime.js';
+import { createLogger } from '../log.js';
+import { trustExtraCa } from '../net/ca.js';
+import { systemClock, type Clock } from '../net/retry.js';
+import { createStore } from '../store/index.js';
+import { createExecuteSeam, executorDeps } from './execute-seam.js';
+
+export interface ServiceOverrides extends Omit<RuntimeOptions, 'seams'> {
+  /** Where the credential settings (AZURE_*) are read; process.env by default. */
+  env?: NodeJS.ProcessEnv;
+  /** A ready credential (tests); otherwise built from `env`. */
+  credential?: TokenCredential;
+  clock?: Clock;
+}
+
+export interface Service {
+  runtime: Runtime;
+  /** Present when DATAVERSE_URL is set. */
+  clients: { graph: Client; dataverse: DataverseClient; credential: TokenCredential } | null;
+  executor: Executor | null;
+}
+
+function readCa(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    throw new DeleteSyncError('DS_ERR_CONFIG', 'EXTRA_CA_FILE cannot be read', { field: 'EXTRA_CA_FILE' });
+  }
+}
+
+export function createService(config: Config, overrides: ServiceOverrides = {}): Service {
+  const log = overrides.log ?? createLogger({ level: config.logLevel });
+  const store = overrides.store ?? createStore(config);
+  const options = { ...overrides, log, store };
+  if (config.dataverseUrl === undefined) {
+    log.warn('DATAVERSE_URL is not set: decisions are recorded, nothing is deleted');
+    return { runtime: createRuntime(config, options), clients: null, executor: null };
+  }
+
+  const ca = config.extraCaFile === undefined ? undefined : readCa(config.extraCaFile);
+  // Graph SDK and Dataverse client go through the global fetch; the credential is given the CA itself.
+  if (ca !== undefined) trustExtraCa(ca);
+  const credential = overrides.credential ?? createCredential(credentialConfigFromEnv(overrides.env ?? process.env, ca));
+  const graph = createGraphClient({ credential, baseUrl: config.graph.baseUrl });
+  const clock = overrides.clock ?? systemClock;
+  const dataverse = new DataverseClient({ url: config.dataverseUrl, credential, clock });
+  const executor = createExecutor(executorDeps({ config, store, graph, dataverse, clock }));
+  const runtime = createRuntime(config, { ...options, seams: { execute: createExecuteSeam(executor) } });
+  return { runtime, clients: { graph, dataverse, credential }, executor };
+}
