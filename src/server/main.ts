@@ -1,4 +1,5 @@
 /** `npm start`: the self-hosted service until SIGINT/SIGTERM. A bad setting stops start-up naming it. */
+import { createService } from '../app/service.js';
 import { isDeleteSyncError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { startService } from './start.js';
@@ -6,7 +7,7 @@ import { startService } from './start.js';
 const log = createLogger({ level: 'info' });
 
 try {
-  const service = await startService({ log });
+  const service = await startService({ log, compose: (config, serviceLog) => createService(config, { log: serviceLog }).runtime });
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

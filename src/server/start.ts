@@ -20,6 +20,8 @@ export interface StartOptions {
   dataDir?: string;
   log?: Logger;
   seams?: RuntimeOptions['seams'];
+  /** Builds the runtime from the loaded settings (`npm start`: the composition root, src/app/service.ts); default createRuntime with `seams`. */
+  compose?: (config: Config, log: Logger) => Runtime;
 }
 
 export interface RunningService {
@@ -72,7 +74,7 @@ export async function startService(options: StartOptions = {}): Promise<RunningS
   }
   const log = options.log ?? createLogger({ level: config.logLevel });
   try {
-    const runtime = createRuntime(config, { log, seams: options.seams });
+    const runtime = options.compose ? options.compose(config, log) : createRuntime(config, { log, seams: options.seams });
     const server = await buildServer(runtime.http);
     await server.listen({ port: config.port, host: config.host });
     const address = server.server.address();
