@@ -141,6 +141,19 @@ export const AZURE_SETTING_NAMES = SETTING_NAMES.filter(
   (n) => !(LOCAL_ONLY_SETTINGS as readonly string[]).includes(n),
 );
 
+/**
+ * What an Azure deployment (Flex Consumption, user-assigned managed identity) must set for the service to
+ * reach storage and authenticate callers. DATAVERSE_WEBHOOK_HEADER may stand in for DATAVERSE_WEBHOOK_KEY.
+ */
+export const REQUIRED_AZURE_SETTINGS = [
+  'AzureWebJobsStorage__accountName',
+  'AzureWebJobsStorage__credential',
+  'AzureWebJobsStorage__clientId',
+  'DATAVERSE_WEBHOOK_KEY',
+  'ADMIN_KEY',
+  'GRAPH_TENANT_ID',
+] as const satisfies readonly (typeof AZURE_SETTING_NAMES)[number][];
+
 export type StorageSettings =
   | { kind: 'connectionString'; connectionString: string }
   | {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AZURE_SETTING_NAMES, loadConfig, SETTING_NAMES } from '../../../src/config.js';
+import { AZURE_SETTING_NAMES, loadConfig, REQUIRED_AZURE_SETTINGS, SETTING_NAMES } from '../../../src/config.js';
 
 const base = { STORAGE_CONNECTION_STRING: 'UseDevelopmentStorage=true' };
 
@@ -90,5 +90,13 @@ describe('loadConfig', () => {
     expect(AZURE_SETTING_NAMES).not.toContain('STORAGE_CONNECTION_STRING');
     expect(AZURE_SETTING_NAMES).toContain('ADMIN_KEY');
     expect(new Set(SETTING_NAMES).size).toBe(SETTING_NAMES.length);
+    for (const name of REQUIRED_AZURE_SETTINGS) expect(AZURE_SETTING_NAMES).toContain(name);
+  });
+
+  it('accepts a deployment that sets exactly the required Azure settings', () => {
+    const env = Object.fromEntries(REQUIRED_AZURE_SETTINGS.map((n) => [n, n === 'AzureWebJobsStorage__credential' ? 'managedidentity' : `${n.toLowerCase().replace(/_/g, '')}-0123456789`]));
+    const config = loadConfig(env);
+    expect(config.storage.kind).toBe('identity');
+    expect(config.adminKey).toBeDefined();
   });
 });
