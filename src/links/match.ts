@@ -1,0 +1,107 @@
+/**
+ * Which CRM record a mailbox item is the tracked copy of: the CRM-id stamp first; else meetings by
+ * iCalUId ↔ appointment `globalobjectid` (kept as upper-case hex or as base64 of the same bytes), and
+ * e-mails by `internetMessageId` ↔ email `messageid`. Items are matched a page at a time, with one
+ * Dataverse query per few items rather than one per item.
+ */
+import { z } from 'zod';
+import type { DataverseClient } from '../dataverse/client.js';
+import type { CrmRef, OutlookItemKind } from '../domain/event.js';
+import type { LinkRole } from '../domain/link.js';
+import { iCalUIdFromGlobalObjectId } from '../graph/items.js';
+import { crmRefFromStamp } from './crm-id-property.js';
+
+export const GraphItem = z.looseObject({
+  id: z.string().min(1),
+  iCalUId: z.string().nullish(),
+  isOrganizer: z.boolean().nullish(),
+  internetMessageId: z.string().nullish(),
+  singleValueExtendedProperties: z.array(z.looseObject({ id: z.string(), value: z.string() })).optional(),
+});
+export type GraphItem = z.infer<typeof GraphItem>;
+
+/** What to read of an item to match it. */
+export const MATCH_SELECT: Readonly<Record<OutlookItemKind, string[]>> = {
+  event: ['id', 'iCalUId', 'isOrganizer'],
+  message: ['id', 'internetMessageId'],
+  contact: ['id'],
+  todoTask: ['id'],
+};
+
+export interface ItemMatch {
+  itemId: string;
+  crm: CrmRef;
+  role: LinkRole;
+}
+
+/** Values per Dataverse query: an OData filter of a few `or`-ed equalities keeps the URL short. */
+const CHUNK = 10;
+
+const literal = (value: string) => `'${value.replace(/'/g, "''")}'`;
+
+function chunks<T>(values: T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < values.length; i += CHUNK) out.push(values.slice(i, i + CHUNK));
+  return out;
+}
+
+/** The forms a CRM `globalobjectid` may take for a meeting whose iCalUId is `iCalUId`. */
+function globalObjectIdForms(iCalUId: string): string[] {
+  const forms = [iCalUId];
+  if (/^([0-9A-F]{2})+$/i.test(iCalUId)) forms.push(Buffer.from(iCalUId, 'hex').toString('base64'));
+  return forms;
+}
+
+const AppointmentRow = z.looseObject({ activityid: z.string(), globalobjectid: z.string().nullable() });
+const EmailRow = z.looseObject({ activityid: z.string(), messageid: z.string().nullable() });
+
+async function appointmentsByICalUId(dataverse: DataverseClient, iCalUIds: string[]): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  for (const chunk of chunks(iCalUIds)) {
+    const filter = chunk.flatMap(globalObjectIdForms).map((v) => `globalobjectid eq ${literal(v)}`).join(' or ');
+    const rows = z.array(AppointmentRow).parse(await dataverse.list('appointments', { select: ['activityid', 'globalobjectid'], filter }));
+    for (const row of rows) if (row.globalobjectid) found.set(iCalUIdFromGlobalObjectId(row.globalobjectid), row.activityid.toLowerCase());
+  }
+  return found;
+}
+
+async function emailsByMessageId(dataverse: DataverseClient, messageIds: string[]): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  for (const chunk of chunks(messageIds)) {
+    const filter = chunk.map((v) => `messageid eq ${literal(v)}`).join(' or ');
+    const rows = z.array(EmailRow).parse(await dataverse.list('emails', { select: ['activityid', 'messageid'], filter }));
+    for (const row of rows) if (row.messageid) found.set(row.messageid, row.activityid.toLowerCase());
+  }
+  return found;
+}
+
+const roleOf = (itemKind: OutlookItemKind, item: GraphItem): LinkRole =>
+  itemKind === 'event' ? (item.isOrganizer === true ? 'organizer' : 'attendee') : 'other';
+
+/** Matches items of one kind; items that match nothing are left out. */
+export async function matchItems(dataverse: DataverseClient, itemKind: OutlookItemKind, items: readonly GraphItem[]): Promise<ItemMatch[]> {
+  const matches: ItemMatch[] = [];
+  const rest: GraphItem[] = [];
+  for (const item of items) {
+    const stamped = crmRefFromStamp(itemKind, item.singleValueExtendedProperties);
+    if (stamped !== null) matches.push({ itemId: item.id, crm: stamped, role: roleOf(itemKind, item) });
+    else rest.push(item);
+  }
+  if (itemKind === 'event') {
+    const keyed = rest.filter((i) => i.iCalUId);
+    const found = await appointmentsByICalUId(dataverse, [...new Set(keyed.map((i) => (i.iCalUId as string).toUpperCase()))]);
+    for (const item of keyed) {
+      const id = found.get((item.iCalUId as string).toUpperCase());
+      if (id !== undefined) matches.push({ itemId: item.id, crm: { entity: 'appointment', id }, role: roleOf(itemKind, item) });
+    }
+  }
+  if (itemKind === 'message') {
+    const keyed = rest.filter((i) => i.internetMessageId);
+    const found = await emailsByMessageId(dataverse, [...new Set(keyed.map((i) => i.internetMessageId as string))]);
+    for (const item of keyed) {
+      const id = found.get(item.internetMessageId as string);
+      if (id !== undefined) matches.push({ itemId: item.id, crm: { entity: 'email', id }, role: 'other' });
+    }
+  }
+  return matches;
+}
