@@ -9,6 +9,7 @@
  * decided again (a later decision might differ — "never delete anything new"); if its execution had not
  * finished, the stored decision is executed again (deletes treat 404 as done).
  */
+import type { MassDeleteBrake } from '../brake/brake.js';
 import type { DomainEvent } from '../domain/event.js';
 import type { Logger } from '../log.js';
 import type { PolicyConfig } from '../policy/config.js';
@@ -36,6 +37,8 @@ export interface ProcessorDeps {
   policy?: PolicyConfig;
   dryRun: boolean;
   execute?: Execute;
+  /** The mass-delete brake: may hold a propagate decision instead of executing it (not in dry run). */
+  brake?: MassDeleteBrake;
 }
 
 export function inputSummary(event: DomainEvent): InputSummary {
@@ -86,6 +89,10 @@ function needsExecution(record: DecisionRecord, deps: ProcessorDeps): boolean {
 
 async function execute(record: DecisionRecord, event: DomainEvent, deps: ProcessorDeps): Promise<DecisionRecord> {
   if (!needsExecution(record, deps) || record.facts === null) return record;
+  if (deps.brake !== undefined && !deps.dryRun) {
+    const held = await deps.brake.hold(record, event);
+    if (held !== null) return held;
+  }
   const decision: Decision = {
     ruleId: record.ruleId,
     action: record.action,

@@ -2,10 +2,12 @@
  * Wiring shared by both hosts: configuration → logger, store, policy → the dependencies of the HTTP
  * handlers and of the queue processor. The executor and subscription manager plug in through `seams`.
  */
+import { createBrake } from '../brake/brake.js';
 import type { Config } from '../config.js';
 import { createLogger, type Logger } from '../log.js';
 import { loadPolicyFile } from '../policy/config.js';
 import { createStore, type Store } from '../store/index.js';
+import { recordHeld } from '../telemetry/index.js';
 import type { HandlerDeps } from './deps.js';
 import type { Execute } from './processor.js';
 import type { QueueHandlerDeps } from './queue-message.js';
@@ -31,6 +33,7 @@ export function createRuntime(config: Config, options: RuntimeOptions = {}): Run
   const store = options.store ?? createStore(config);
   const now = options.now ?? (() => new Date());
   const policy = config.policyFile === undefined ? undefined : loadPolicyFile(config.policyFile);
+  const brake = createBrake({ store, limits: config.brake, now, log, onHeld: recordHeld });
   return {
     config,
     log,
@@ -42,6 +45,7 @@ export function createRuntime(config: Config, options: RuntimeOptions = {}): Run
       now,
       policy,
       dryRun: config.dryRun,
+      brake,
       maxDequeueCount: config.queue.maxDequeueCount,
       poisonQueueName: config.queue.poisonName,
       ...options.seams,
