@@ -1,13 +1,17 @@
 /**
  * The `delete-sync` program shell: help, usage errors and coded errors, so every subcommand answers
- * alike: its result on stdout, or exactly one line on stderr and exit 2 for bad input.
+ * alike: its result on stdout, or exactly one line on stderr: exit 2 for bad input, 1 when a service it
+ * called failed or something broke.
  */
 import { Command, CommanderError } from 'commander';
-import { isDeleteSyncError } from '../errors.js';
+import { isDeleteSyncError, type ErrorCode } from '../errors.js';
 
 export const EXIT_OK = 0;
 export const EXIT_INTERNAL = 1;
 export const EXIT_BAD_INPUT = 2;
+
+/** Failures of a service the command called (Dataverse, storage) or of the command itself, not of what the user typed: exit 1. */
+const NOT_INPUT_CODES: ReadonlySet<ErrorCode> = new Set(['DS_ERR_UPSTREAM', 'DS_ERR_THROTTLED', 'DS_ERR_STORAGE_UNAVAILABLE', 'DS_ERR_UNAUTHORIZED', 'DS_ERR_FORBIDDEN', 'DS_ERR_INTERNAL']);
 
 export function createProgram(): Command {
   return new Command('delete-sync')
@@ -25,7 +29,7 @@ function oneLine(text: string): string {
 export function describeFailure(error: unknown): { line: string; exitCode: number } {
   if (isDeleteSyncError(error)) {
     const at = error.field === undefined ? '' : ` (at ${error.field})`;
-    return { line: `delete-sync: ${error.code}: ${oneLine(error.message)}${at}`, exitCode: EXIT_BAD_INPUT };
+    return { line: `delete-sync: ${error.code}: ${oneLine(error.message)}${at}`, exitCode: NOT_INPUT_CODES.has(error.code) ? EXIT_INTERNAL : EXIT_BAD_INPUT };
   }
   if (error instanceof CommanderError) {
     return { line: `delete-sync: usage: ${oneLine(error.message.replace(/^error: /, ''))}`, exitCode: EXIT_BAD_INPUT };
