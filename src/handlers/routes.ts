@@ -8,11 +8,12 @@ import type { HandlerDeps } from './deps.js';
 import { createGraphLifecycleHandler, createGraphNotificationsHandler } from './graph-notifications.js';
 import { createHealthHandler } from './health.js';
 import type { Handler } from './http.js';
+import { createLinksDeleteHandler, createLinksPutHandler } from './links-api.js';
 
 export interface RouteSpec {
   /** Function name in the Functions host. */
   name: string;
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** Path below /api (the Functions route prefix). */
   route: string;
   /**
@@ -28,6 +29,8 @@ export const ROUTES = {
   graphNotifications: { name: 'graphNotifications', method: 'POST', route: 'graph/notifications', authLevel: 'anonymous', create: createGraphNotificationsHandler },
   graphLifecycle: { name: 'graphLifecycle', method: 'POST', route: 'graph/lifecycle', authLevel: 'anonymous', create: createGraphLifecycleHandler },
   decisions: { name: 'decisions', method: 'GET', route: 'decisions', authLevel: 'anonymous', create: createDecisionsApiHandler },
+  linksPut: { name: 'linksPut', method: 'PUT', route: 'links', authLevel: 'anonymous', create: createLinksPutHandler },
+  linksDelete: { name: 'linksDelete', method: 'DELETE', route: 'links', authLevel: 'anonymous', create: createLinksDeleteHandler },
   health: { name: 'health', method: 'GET', route: 'health', authLevel: 'anonymous', create: createHealthHandler },
 } as const satisfies Record<string, RouteSpec>;
 
