@@ -3,7 +3,6 @@
  * its queue message would have, with the brake out of the way, so the executor performs it and the
  * decision record gets its outcomes), or discard them (the record says so; nothing is deleted).
  */
-import { DeleteSyncError } from '../errors.js';
 import { processEvent, type ProcessorDeps } from '../handlers/processor.js';
 import type { DecisionRecord } from '../store/decisions.js';
 import type { MassDeleteBrake } from './brake.js';
@@ -27,9 +26,6 @@ export interface OperatorDeps {
 
 async function select(brake: MassDeleteBrake, selection: Selection): Promise<(HeldDelete | string)[]> {
   if ('all' in selection) return brake.held.list();
-  if (selection.ids.length === 0) {
-    throw new DeleteSyncError('DS_ERR_INVALID_PAYLOAD', 'Name the held deletes (event ids) or use --all', { field: 'ids' });
-  }
   return Promise.all(selection.ids.map(async (id) => (await brake.held.get(id)) ?? id));
 }
 
