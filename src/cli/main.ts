@@ -1,10 +1,16 @@
 /** `delete-sync`: one registration per subcommand (src/cli/commands/<name>.ts). */
+import { register as registerDiscard } from './commands/discard.js';
 import { register as registerExplain } from './commands/explain.js';
+import { register as registerHeld } from './commands/held.js';
 import { register as registerRegister } from './commands/register.js';
+import { register as registerRelease } from './commands/release.js';
 import { createProgram, runCli } from './program.js';
 
 const program = createProgram();
 registerExplain(program);
 registerRegister(program);
+registerHeld(program);
+registerRelease(program);
+registerDiscard(program);
 
 process.exitCode = await runCli(program, process.argv);
