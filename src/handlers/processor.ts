@@ -37,6 +37,8 @@ export interface ProcessorDeps {
   policy?: PolicyConfig;
   dryRun: boolean;
   execute?: Execute;
+  /** Link learning for created/updated events (src/links), run before deciding; injected like the executor. */
+  learnLinks?: (event: DomainEvent) => Promise<void>;
   /** The mass-delete brake: may hold a propagate decision instead of executing it (not in dry run). */
   brake?: MassDeleteBrake;
 }
@@ -112,6 +114,8 @@ async function execute(record: DecisionRecord, event: DomainEvent, deps: Process
 
 export async function processEvent(event: DomainEvent, deps: ProcessorDeps): Promise<DecisionRecord> {
   const log = deps.log.child({ eventId: event.id });
+  // Before the redelivery check: a retry after a failed look-up must learn again (writing a link twice is harmless).
+  if (event.change !== 'deleted' && deps.learnLinks !== undefined) await deps.learnLinks(event);
   const existing = await deps.store.decisions.getByEvent(event.id);
   if (existing !== null) {
     log.info('event already decided', { status: existing.status, ruleId: existing.ruleId });
