@@ -25,7 +25,7 @@ export interface RuntimeOptions {
   store?: Store;
   now?: () => Date;
   /** The executor (issue 4) and the subscription manager's lifecycle handler, when they exist. */
-  seams?: { execute?: Execute; handleLifecycle?: QueueHandlerDeps['handleLifecycle'] };
+  seams?: { execute?: Execute; handleLifecycle?: QueueHandlerDeps['handleLifecycle']; learnLinks?: QueueHandlerDeps['learnLinks'] };
 }
 
 export function createRuntime(config: Config, options: RuntimeOptions = {}): Runtime {
