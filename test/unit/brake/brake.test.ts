@@ -1,0 +1,148 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createBrake, type MassDeleteBrake } from '../../../src/brake/brake.js';
+import { discardHeld, releaseHeld } from '../../../src/brake/operator.js';
+import type { DomainEvent } from '../../../src/domain/event.js';
+import { normalizeDataverseWebhook } from '../../../src/domain/normalize-dataverse.js';
+import { processEvent, type Execute, type ProcessorDeps } from '../../../src/handlers/processor.js';
+import { silentLogger } from '../../../src/log.js';
+import type { Store } from '../../../src/store/index.js';
+import { useTestAzurite } from '../../helpers/azurite.js';
+import { deleteBody } from '../../helpers/requests.js';
+import { testStore } from '../../helpers/store.js';
+
+const testAzurite = useTestAzurite();
+
+/** Before the fixture meeting's start: every CRM delete below propagates to the mailboxes. */
+const START = Date.parse('2025-01-02T00:00:00Z');
+const LIMITS = { maxPerUser: 3, maxTotal: 5, windowSeconds: 600 };
+
+let store: Store;
+let clock: number;
+let executed: string[];
+let alerts: { count: number; eventId: string }[];
+let brake: MassDeleteBrake;
+
+const execute: Execute = async (decision, _facts, event) => {
+  executed.push(event.id);
+  return decision.targets.map((_, targetIndex) => ({ targetIndex, status: 'done', httpStatus: 204, code: null, detail: null, at: new Date(clock).toISOString() }));
+};
+
+function deps(over: Partial<ProcessorDeps> = {}): ProcessorDeps {
+  return { store, log: silentLogger, now: () => new Date(clock), dryRun: false, execute, brake, ...over };
+}
+
+let operation = 0;
+/** A CRM bulk-delete job's next delete, made by `user` (Entra object id). */
+function crmDeleteBy(user: string): DomainEvent {
+  operation += 1;
+  const body = deleteBody(`00000000-0000-0000-0000-${String(operation).padStart(12, '0')}`, (b) => {
+    b.InitiatingUserAzureActiveDirectoryObjectId = user;
+  });
+  return normalizeDataverseWebhook(body, {}, new Date(clock));
+}
+
+const ALICE = '00000000-0000-0000-0000-00000000a11c';
+const BOB = '00000000-0000-0000-0000-000000000b0b';
+const CAROL = '00000000-0000-0000-0000-00000000ca01';
+
+beforeEach(() => {
+  ({ store } = testStore(testAzurite().connectionString));
+  clock = START;
+  executed = [];
+  alerts = [];
+  brake = createBrake({ store, limits: LIMITS, now: () => new Date(clock), log: silentLogger, onHeld: (count, info) => alerts.push({ count, eventId: info.eventId }) });
+});
+
+describe('mass-delete brake', () => {
+  it('holds the deletes of one user beyond the per-user limit, records them as held and alerts', async () => {
+    const events = Array.from({ length: 5 }, () => crmDeleteBy(ALICE));
+    const records = [];
+    for (const event of events) records.push(await processEvent(event, deps()));
+
+    expect(records.map((r) => r.status)).toEqual(['executed', 'executed', 'executed', 'held', 'held']);
+    expect(executed).toEqual(events.slice(0, 3).map((e) => e.id));
+    const held = records[3]!;
+    expect(held.targets.length).toBeGreaterThan(0);
+    expect(held.outcomes).toHaveLength(held.targets.length);
+    expect(held.outcomes.every((o) => o.status === 'held' && /more than 3 propagated deletes by/.test(o.detail ?? ''))).toBe(true);
+    expect(await store.decisions.getByEvent(held.id)).toEqual(held);
+    expect(alerts).toEqual(events.slice(3).map((e) => ({ count: 1, eventId: e.id })));
+    expect((await brake.held.list()).map((h) => [h.eventId, h.initiator, h.limit])).toEqual(events.slice(3).map((e) => [e.id, ALICE, 'per-user']));
+
+    // Another user is not held by Alice's limit.
+    expect((await processEvent(crmDeleteBy(BOB), deps())).status).toBe('executed');
+  });
+
+  it('holds everyone beyond the total limit', async () => {
+    const statuses = [];
+    for (const user of [ALICE, BOB, CAROL, ALICE, BOB, CAROL, ALICE]) statuses.push((await processEvent(crmDeleteBy(user), deps())).status);
+    expect(statuses).toEqual(['executed', 'executed', 'executed', 'executed', 'executed', 'held', 'held']);
+    expect((await brake.held.list()).every((h) => h.limit === 'total')).toBe(true);
+  });
+
+  it('counts a redelivered decision once and does not alert twice for a held one', async () => {
+    const first = crmDeleteBy(ALICE);
+    for (let i = 0; i < 4; i++) await processEvent(first, deps());
+    const more = [crmDeleteBy(ALICE), crmDeleteBy(ALICE), crmDeleteBy(ALICE)];
+    const statuses = [];
+    for (const event of [...more, more[2]!, more[2]!]) statuses.push((await processEvent(event, deps())).status);
+    expect(statuses).toEqual(['executed', 'executed', 'held', 'held', 'held']);
+    expect(alerts).toHaveLength(1);
+    expect(executed).toEqual([first.id, more[0]!.id, more[1]!.id]);
+  });
+
+  it('stays engaged after the window has passed, until an operator has dealt with what it holds', async () => {
+    for (let i = 0; i < 4; i++) await processEvent(crmDeleteBy(ALICE), deps());
+    clock += 2 * LIMITS.windowSeconds * 1000;
+    expect((await processEvent(crmDeleteBy(ALICE), deps())).status).toBe('held');
+
+    await discardHeld({ all: true }, { brake, processor: deps() });
+    expect(await brake.held.list()).toEqual([]);
+    expect((await processEvent(crmDeleteBy(ALICE), deps())).status).toBe('executed');
+  });
+
+  it('release performs held deletes through the executor and records their outcomes', async () => {
+    const events = Array.from({ length: 5 }, () => crmDeleteBy(ALICE));
+    for (const event of events) await processEvent(event, deps());
+    const [fourth, fifth] = events.slice(3) as [DomainEvent, DomainEvent];
+
+    const released = await releaseHeld({ ids: [fourth.id, 'no-such-event'] }, { brake, processor: deps() });
+    expect(released).toEqual([
+      { eventId: fourth.id, result: 'released', status: 'executed' },
+      { eventId: 'no-such-event', result: 'missing', status: null },
+    ]);
+    expect(executed).toContain(fourth.id);
+    expect(executed).not.toContain(fifth.id);
+    const record = await store.decisions.getByEvent(fourth.id);
+    expect(record?.outcomes.every((o) => o.status === 'done')).toBe(true);
+    expect(record?.reason).toMatch(/released by an operator/);
+    expect((await brake.held.list()).map((h) => h.eventId)).toEqual([fifth.id]);
+
+    // Still engaged for Alice while one of her deletes is held; a second release is a no-op.
+    expect((await processEvent(crmDeleteBy(ALICE), deps())).status).toBe('held');
+    await releaseHeld({ all: true }, { brake, processor: deps() });
+    expect(executed.filter((id) => id === fourth.id)).toHaveLength(1);
+    expect(await brake.held.list()).toEqual([]);
+  });
+
+  it('discard drops held deletes and says so in the record; nothing is executed', async () => {
+    const events = Array.from({ length: 4 }, () => crmDeleteBy(ALICE));
+    for (const event of events) await processEvent(event, deps());
+    const held = events[3]!;
+    expect(await discardHeld({ ids: [held.id] }, { brake, processor: deps() })).toEqual([{ eventId: held.id, result: 'discarded', status: 'discarded' }]);
+    const record = await store.decisions.getByEvent(held.id);
+    expect(record?.status).toBe('discarded');
+    expect(record?.outcomes.every((o) => o.status === 'discarded')).toBe(true);
+    expect(executed).not.toContain(held.id);
+    // A redelivery of a discarded decision does nothing.
+    expect((await processEvent(held, deps())).status).toBe('discarded');
+    expect(executed).not.toContain(held.id);
+  });
+
+  it('does not count or hold in dry run: the plan is recorded in full', async () => {
+    const statuses = [];
+    for (let i = 0; i < 5; i++) statuses.push((await processEvent(crmDeleteBy(ALICE), deps({ dryRun: true }))).status);
+    expect(statuses).toEqual(Array(5).fill('executed'));
+    expect(await brake.held.list()).toEqual([]);
+  });
+});
