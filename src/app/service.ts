@@ -20,6 +20,7 @@ import { createLogger } from '../log.js';
 import { trustExtraCa } from '../net/ca.js';
 import { systemClock, type Clock } from '../net/retry.js';
 import { createStore } from '../store/index.js';
+import { createSyncServices, type SyncServices } from '../sync/services.js';
 import { createExecuteSeam, executorDeps } from './execute-seam.js';
 
 export interface ServiceOverrides extends Omit<RuntimeOptions, 'seams'> {
@@ -35,6 +36,8 @@ export interface Service {
   /** Present when DATAVERSE_URL is set. */
   clients: { graph: Client; dataverse: DataverseClient; credential: TokenCredential } | null;
   executor: Executor | null;
+  /** Subscriptions, To Do polling, link learning and backfill; present when DATAVERSE_URL is set. */
+  sync: SyncServices | null;
 }
 
 function readCa(file: string): string {
@@ -51,7 +54,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
   const options = { ...overrides, log, store };
   if (config.dataverseUrl === undefined) {
     log.warn('DATAVERSE_URL is not set: decisions are recorded, nothing is deleted');
-    return { runtime: createRuntime(config, options), clients: null, executor: null };
+    return { runtime: createRuntime(config, options), clients: null, executor: null, sync: null };
   }
 
   const ca = config.extraCaFile === undefined ? undefined : readCa(config.extraCaFile);
@@ -62,6 +65,10 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
   const clock = overrides.clock ?? systemClock;
   const dataverse = new DataverseClient({ url: config.dataverseUrl, credential, clock });
   const executor = createExecutor(executorDeps({ config, store, graph, dataverse, clock }));
-  const runtime = createRuntime(config, { ...options, seams: { execute: createExecuteSeam(executor) } });
-  return { runtime, clients: { graph, dataverse, credential }, executor };
+  const sync = createSyncServices({ config, store, log, now: overrides.now ?? (() => new Date()), graph, dataverse });
+  // Without PUBLIC_BASE_URL nothing can be subscribed: lifecycle notices stay parked for a configured run.
+  const lifecycle = config.sync.publicBaseUrl === undefined ? {} : { handleLifecycle: sync.seams.handleLifecycle };
+  const seams = { execute: createExecuteSeam(executor), learnLinks: sync.seams.learnLinks, ...lifecycle };
+  const runtime = createRuntime(config, { ...options, seams });
+  return { runtime, clients: { graph, dataverse, credential }, executor, sync };
 }
