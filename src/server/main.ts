@@ -1,19 +1,34 @@
 /** `npm start`: the self-hosted service until SIGINT/SIGTERM. A bad setting stops start-up naming it. */
 import { createService } from '../app/service.js';
+import type { SyncServices } from '../sync/services.js';
 import { isDeleteSyncError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { startService } from './start.js';
+import { startTimers, syncTimerJobs, type RunningTimers } from './timers.js';
 
 const log = createLogger({ level: 'info' });
 
 try {
-  const service = await startService({ log, compose: (config, serviceLog) => createService(config, { log: serviceLog }).runtime });
+  let sync: SyncServices | null = null;
+  const service = await startService({
+    log,
+    compose: (config, serviceLog) => {
+      const composed = createService(config, { log: serviceLog });
+      sync = composed.sync;
+      return composed.runtime;
+    },
+  });
+  // The sync timers need the notification URL and at least one synced mailbox; without them nothing is subscribed.
+  const { sync: syncSettings } = service.config;
+  const configured = syncSettings.publicBaseUrl !== undefined && (syncSettings.groupId !== undefined || syncSettings.users.length > 0);
+  const timers: RunningTimers | null = sync !== null && configured ? startTimers(syncTimerJobs(sync, syncSettings), log) : null;
+  if (timers === null) log.warn('sync timers not started: set DATAVERSE_URL, PUBLIC_BASE_URL and SYNC_GROUP_ID or SYNC_USERS');
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info('stopping', { signal });
-    service.stop().then(
+    Promise.all([timers?.stop(), service.stop()]).then(
       () => process.exit(0),
       (error: unknown) => {
         log.error('stop failed', { error });
