@@ -56,10 +56,21 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, opt
  * Fastify and the Functions host hand over), and returns the parsed value.
  */
 export function parseJsonBody(body: unknown): unknown {
-  if (body instanceof Uint8Array) return parseJsonText(Buffer.from(body).toString('utf8'));
+  if (body instanceof Uint8Array) return parseJsonText(decodeUtf8(body));
   if (typeof body === 'string') return parseJsonText(body);
   if (body === undefined) throw new DeleteSyncError('DS_ERR_BAD_JSON', 'Body is empty', { field: '$' });
   return body;
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Both senders write UTF-8; other bytes are refused rather than read with replacement characters. */
+function decodeUtf8(bytes: Uint8Array): string {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    throw new DeleteSyncError('DS_ERR_BAD_JSON', 'Body is not valid UTF-8', { field: '$' });
+  }
 }
 
 function parseJsonText(text: string): unknown {
