@@ -1,0 +1,187 @@
+/**
+ * The subscription manager against the sandbox: created per mailbox with both URLs and its own
+ * clientState, the 4,230-minute fallback, renewal before expiry under a fast clock, recreation after
+ * expiry and after `subscriptionRemoved`, and catch-up after `missed` that still finds a delete made while
+ * notifications were lost — processed to a decision.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DomainEvent } from '../../../src/domain/event.js';
+import { DELTA_NAMESPACE } from '../../../src/graph/delta.js';
+import { FALLBACK_LIFETIME_MINUTES, MAX_LIFETIME_MINUTES } from '../../../src/graph/subscriptions.js';
+import { processEvent } from '../../../src/handlers/processor.js';
+import { peekQueue } from '../../helpers/store.js';
+import { meetingAt, startHarness, type Harness } from './harness.js';
+
+const DAY = 86_400_000;
+const MINUTE = 60_000;
+
+describe('subscriptions kept alive', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness(['Olga Organizer', 'Abe Attendee']);
+  });
+  afterAll(async () => h?.close());
+
+  const live = () => h.sandbox.graph.listSubscriptions();
+
+  it('creates events, contacts and messages subscriptions per mailbox with both URLs and a clientState each', async () => {
+    const outcomes = await h.sync().checkSubscriptions();
+    expect(outcomes.map((o) => o.action)).toEqual(Array(6).fill('created'));
+    const subs = live();
+    expect(subs.map((s) => s.resource).sort()).toEqual(
+      h.users.flatMap((u) => ['contacts', 'events', 'messages'].map((c) => `users/${u.id}/${c}`)).sort(),
+    );
+    const base = h.config.sync.publicBaseUrl;
+    for (const sub of subs) {
+      expect(sub.notificationUrl).toBe(`${base}/api/graph/notifications`);
+      expect(sub.lifecycleNotificationUrl).toBe(`${base}/api/graph/lifecycle`);
+      expect(sub.changeTypes).toEqual(['created', 'updated', 'deleted']);
+      expect(sub.expiresAt).toBe(h.now() + MAX_LIFETIME_MINUTES * MINUTE);
+      expect((await h.store.subscriptions.get(sub.id))?.clientState).toBe(sub.clientState);
+    }
+    expect(new Set(subs.map((s) => s.clientState)).size).toBe(6);
+    // Each subscribed scope has its delta baseline (messages: one per mail folder).
+    const baselines = (await h.store.state.list(DELTA_NAMESPACE)).map((e) => e.key);
+    for (const u of h.users) {
+      expect(baselines).toContain(`${u.id}|event|`);
+      expect(baselines).toContain(`${u.id}|contact|`);
+      expect(baselines.some((k) => k.startsWith(`${u.id}|message|`))).toBe(true);
+    }
+    expect((await h.sync().checkSubscriptions()).map((o) => o.action)).toEqual(Array(6).fill('kept'));
+  });
+
+  it('renews at half the lifetime, so the subscriptions outlive their first expiry', async () => {
+    const ids = live().map((s) => s.id).sort();
+    h.advance(3 * DAY);
+    expect((await h.sync().checkSubscriptions()).every((o) => o.action === 'kept')).toBe(true);
+    h.advance(1 * DAY);
+    const outcomes = await h.sync().checkSubscriptions();
+    expect(outcomes.map((o) => o.action)).toEqual(Array(6).fill('renewed'));
+    for (const sub of live()) expect(sub.expiresAt).toBe(h.now() + MAX_LIFETIME_MINUTES * MINUTE);
+    h.advance(4 * DAY); // 8 days after creation: without the renewal all six would be gone
+    expect(live().map((s) => s.id).sort()).toEqual(ids);
+    const rows = await h.sync().manager().list();
+    expect(rows.map((r) => r.health)).toEqual(Array(6).fill('renew-due'));
+  });
+
+  it('recreates subscriptions that expired between runs and catches up the deletes made meanwhile', async () => {
+    const [olga] = h.users;
+    await h.sync().checkSubscriptions();
+    const event = h.sandbox.graph.createEvent(olga!.id, { subject: 'Quarterly review', ...meetingAt(h.now(), 30) });
+    await h.drain();
+    const before = live().map((s) => s.id);
+    h.advance(8 * DAY);
+    expect(live()).toEqual([]);
+    h.sandbox.graph.userDeletesItem(olga!.id, 'event', event.id as string);
+    const outcomes = await h.sync().checkSubscriptions();
+    expect(outcomes.map((o) => o.action)).toEqual(Array(6).fill('recreated'));
+    expect(live().some((s) => before.includes(s.id))).toBe(false);
+    const queued = (await peekQueue(h.connectionString, h.config.queue.name)) as { event: DomainEvent }[];
+    expect(queued.map((m) => m.event.id)).toContain(`graph-delta:${olga!.id}:event:${event.id as string}:deleted`);
+    await h.drain();
+  });
+
+  it('recreates a subscription after subscriptionRemoved', async () => {
+    const [olga] = h.users;
+    const removed = live().find((s) => s.resource === `users/${olga!.id}/events`)!;
+    h.sandbox.graph.fireLifecycle(removed.id, 'subscriptionRemoved');
+    await h.drain();
+    expect(await h.store.subscriptions.get(removed.id)).toBeNull();
+    const replacement = live().find((s) => s.resource === `users/${olga!.id}/events`);
+    expect(replacement).toBeDefined();
+    expect(replacement!.id).not.toBe(removed.id);
+    expect((await h.store.subscriptions.get(replacement!.id))?.clientState).toBe(replacement!.clientState);
+  });
+
+  it('catches up after missed: a delete made while notifications were lost is enqueued and decided', async () => {
+    const [olga, abe] = h.users;
+    const meeting = h.sandbox.graph.createEvent(olga!.id, {
+      subject: 'Pricing workshop',
+      ...meetingAt(h.now(), 5),
+      attendees: [{ emailAddress: { address: abe!.mail }, type: 'required' }],
+    });
+    const start = Date.parse(`${(meeting.start as { dateTime: string }).dateTime}Z`);
+    const appointmentId = await h.sandbox.dataverse.createAppointment({
+      subject: 'Pricing workshop',
+      start,
+      end: start + 3_600_000,
+      statecode: 3,
+      organizer: { logicalName: 'systemuser', id: olga!.systemUserId },
+      requiredAttendees: [{ logicalName: 'systemuser', id: abe!.systemUserId }],
+      globalobjectid: meeting.iCalUId as string,
+    });
+    await h.drain(); // created notifications: the service reads the meeting and links it
+    expect(await h.store.links.getByItem(olga!.id, meeting.id as string)).toMatchObject({
+      crm: { entity: 'appointment', id: appointmentId },
+      role: 'organizer',
+      crmUserId: olga!.systemUserId.toLowerCase(),
+    });
+    // The record's snapshot, as a CRM Update webhook would have brought it.
+    await processEvent(crmUpdate(appointmentId, olga!.systemUserId, abe!.systemUserId, start, meeting.iCalUId as string, h.now()), h.processing);
+    expect(await h.store.snapshots.get({ entity: 'appointment', id: appointmentId })).toMatchObject({ statecode: 3 });
+
+    h.sandbox.graph.pauseNotifications();
+    expect(h.sandbox.graph.userDeletesItem(olga!.id, 'event', meeting.id as string)).toBe(true);
+    await h.sandbox.graph.notificationsIdle();
+    h.sandbox.graph.resumeNotifications();
+    expect(await h.drain()).toBe(0); // the delete's notification was lost
+
+    const sub = live().find((s) => s.resource === `users/${olga!.id}/events`)!;
+    h.sandbox.graph.fireLifecycle(sub.id, 'missed');
+    await h.drain();
+    const decision = await h.store.decisions.getByEvent(`graph-delta:${olga!.id}:event:${meeting.id as string}:deleted`);
+    expect(decision).toMatchObject({ ruleId: 'outlook.appointment.active.organizer', action: 'propagate', status: 'decided' });
+    expect(decision!.input?.outlook).toMatchObject({ userId: olga!.id, itemKind: 'event', itemId: meeting.id });
+  });
+});
+
+describe('subscription lifetime fallback', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness(['Flo Fallback']);
+  });
+  afterAll(async () => h?.close());
+
+  it('asks for 10,080 minutes and settles for 4,230 when Graph answers 400', async () => {
+    // The service's clock runs a day ahead of Graph's: 10,080 minutes from its now is past Graph's limit.
+    const skewMs = DAY;
+    const outcomes = await h.sync({ skewMs }).checkSubscriptions();
+    expect(outcomes.map((o) => o.action)).toEqual(['created', 'created', 'created']);
+    for (const sub of h.sandbox.graph.listSubscriptions()) expect(sub.expiresAt).toBe(h.now() + skewMs + FALLBACK_LIFETIME_MINUTES * MINUTE);
+  });
+});
+
+/** A CRM Update of the appointment, normalised as the Dataverse webhook receiver would. */
+function crmUpdate(id: string, organizer: string, attendee: string, start: number, globalObjectId: string, at: number): DomainEvent {
+  const party = (role: 'organizer' | 'required', userId: string) => ({ role, type: 'systemuser', id: userId.toLowerCase(), address: null });
+  return {
+    id: `dataverse:op-${id}:Update:appointment:${id}`,
+    origin: 'crm',
+    change: 'updated',
+    entity: 'appointment',
+    receivedAt: new Date(at).toISOString(),
+    crm: {
+      ref: { entity: 'appointment', id },
+      organizationId: 'org',
+      operationId: `op-${id}`,
+      correlationId: null,
+      messageName: 'Update',
+      initiatingUserId: organizer.toLowerCase(),
+      initiatingUserAadObjectId: null,
+      snapshot: {
+        ref: { entity: 'appointment', id },
+        statecode: 3,
+        scheduledStart: new Date(start).toISOString(),
+        owner: { entity: 'systemuser', id: organizer.toLowerCase() },
+        organizer: party('organizer', organizer),
+        requiredAttendees: [party('required', attendee)],
+        optionalAttendees: [],
+        globalObjectId,
+        messageId: null,
+        takenAt: new Date(at).toISOString(),
+      },
+      preImageMissing: false,
+      sizeExceeded: false,
+    },
+  };
+}
