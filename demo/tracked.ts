@@ -1,0 +1,135 @@
+/**
+ * Tracked records for the demo and the end-to-end tests: one CRM record and its linked Outlook copies,
+ * made the way server-side sync leaves them (the meeting's CRM `globalobjectid` is its Outlook iCalUId,
+ * the e-mail's `messageid` its internetMessageId), with the links the service keeps for them written
+ * through the store.
+ */
+import type { DirectoryUser, ItemKind } from '../sandbox/index.js';
+import type { CrmRef } from '../src/domain/event.js';
+import type { Link, LinkRole } from '../src/domain/link.js';
+import type { World } from './world.js';
+
+const DAY_MS = 86_400_000;
+
+export interface Copy {
+  user: DirectoryUser;
+  itemKind: ItemKind;
+  itemId: string;
+  listId: string | null;
+}
+
+export interface Tracked {
+  ref: CrmRef;
+  /** The Outlook copies by the name of the mailbox owner (olga, alice, bob). */
+  copies: Record<string, Copy>;
+  /** Contacts: the surname a copy is recognised by (a contact that comes back is a new item). */
+  surname?: string;
+}
+
+const systemUser = (u: DirectoryUser) => ({ logicalName: 'systemuser', id: u.systemUserId });
+
+function graphTime(ms: number) {
+  return { dateTime: new Date(ms).toISOString().slice(0, 19), timeZone: 'UTC' };
+}
+
+function nameOf(world: World, user: DirectoryUser): string {
+  const found = Object.entries(world.users).find(([, u]) => u.id === user.id);
+  if (!found) throw new Error(`${user.displayName} is not one of the world's users`);
+  return found[0];
+}
+
+async function link(world: World, ref: CrmRef, copy: Copy, role: LinkRole): Promise<void> {
+  const value: Link = {
+    crm: ref,
+    userId: copy.user.id,
+    crmUserId: copy.user.systemUserId,
+    itemKind: copy.itemKind,
+    itemId: copy.itemId,
+    role,
+    listId: copy.listId,
+    source: 'import',
+    updatedAt: new Date().toISOString(),
+  };
+  await world.store.links.put(value);
+}
+
+async function finish(world: World, ref: CrmRef, copies: [Copy, LinkRole][]): Promise<Tracked> {
+  for (const [copy, role] of copies) await link(world, ref, copy, role);
+  await world.quiesce();
+  return { ref, copies: Object.fromEntries(copies.map(([copy]) => [nameOf(world, copy.user), copy])) };
+}
+
+export interface MeetingOptions {
+  organizer: DirectoryUser;
+  attendees: DirectoryUser[];
+  /** Days from now to the start; negative = in the past. */
+  startInDays: number;
+  /** CRM state: 3 Scheduled (default), 0 Open, 1 Completed, 2 Canceled. */
+  statecode?: number;
+}
+
+export async function trackedMeeting(world: World, subject: string, options: MeetingOptions): Promise<Tracked> {
+  const { sb } = world;
+  const start = Date.now() + options.startInDays * DAY_MS;
+  const event = sb.graph.createEvent(options.organizer.id, {
+    subject,
+    start: graphTime(start),
+    end: graphTime(start + 3_600_000),
+    attendees: options.attendees.map((a) => ({ emailAddress: { address: a.mail, name: a.displayName }, type: 'required' as const })),
+  });
+  const iCalUId = String(event.iCalUId);
+  const id = await sb.dataverse.createAppointment({
+    subject,
+    start,
+    end: start + 3_600_000,
+    statecode: options.statecode ?? 3,
+    organizer: systemUser(options.organizer),
+    requiredAttendees: options.attendees.map(systemUser),
+    globalobjectid: iCalUId,
+  });
+  const copies = sb.graph.meetingCopies(iCalUId).map(({ userId, event: e }): [Copy, LinkRole] => {
+    const user = options.organizer.id === userId ? options.organizer : (options.attendees.find((a) => a.id === userId) as DirectoryUser);
+    return [{ user, itemKind: 'event', itemId: String(e.id), listId: null }, user === options.organizer ? 'organizer' : 'attendee'];
+  });
+  return finish(world, { entity: 'appointment', id }, copies);
+}
+
+export async function trackedTask(world: World, subject: string, owner: DirectoryUser, completed: boolean): Promise<Tracked> {
+  const { sb } = world;
+  const list = sb.graph.defaultTodoList(owner.id);
+  const task = sb.graph.createTask(owner.id, { title: subject, status: completed ? 'completed' : 'notStarted' }, list.id);
+  const id = await sb.dataverse.createTask({ subject, ownerId: owner.systemUserId, statecode: completed ? 1 : 0 });
+  return finish(world, { entity: 'task', id }, [[{ user: owner, itemKind: 'todoTask', itemId: String(task.id), listId: list.id }, 'owner']]);
+}
+
+export async function trackedEmail(world: World, subject: string, from: DirectoryUser, to: DirectoryUser): Promise<Tracked> {
+  const { sb } = world;
+  const { sent, delivered } = sb.graph.sendMail(from.id, { subject, toRecipients: [{ emailAddress: { address: to.mail } }] });
+  const id = await sb.dataverse.createEmail({
+    subject,
+    ownerId: from.systemUserId,
+    messageid: String(sent.internetMessageId),
+    from: systemUser(from),
+    to: [systemUser(to)],
+  });
+  const received = delivered[0];
+  if (!received) throw new Error('the e-mail was not delivered');
+  return finish(world, { entity: 'email', id }, [
+    [{ user: from, itemKind: 'message', itemId: String(sent.id), listId: null }, 'owner'],
+    [{ user: to, itemKind: 'message', itemId: String(received.id), listId: null }, 'other'],
+  ]);
+}
+
+/** A CRM contact owned by `owner`, with copies in the owner's and in `other`'s mailbox. */
+export async function trackedContact(world: World, lastname: string, owner: DirectoryUser, other: DirectoryUser): Promise<Tracked> {
+  const { sb } = world;
+  const input = { givenName: 'Carla', surname: lastname, emailAddresses: [{ address: `carla.${lastname.toLowerCase()}@fabrikam.test` }] };
+  const ownerCopy = sb.graph.createContact(owner.id, input);
+  const otherCopy = sb.graph.createContact(other.id, input);
+  const id = await sb.dataverse.createContact({ firstname: 'Carla', lastname, emailaddress1: input.emailAddresses[0]!.address, ownerId: owner.systemUserId });
+  const tracked = await finish(world, { entity: 'contact', id }, [
+    [{ user: owner, itemKind: 'contact', itemId: String(ownerCopy.id), listId: null }, 'owner'],
+    [{ user: other, itemKind: 'contact', itemId: String(otherCopy.id), listId: null }, 'other'],
+  ]);
+  return { ...tracked, surname: lastname };
+}
