@@ -236,8 +236,10 @@ function endpointItem(target: RegistrationTarget, endpoint: EndpointRow | null):
     url: target.endpointUrl,
   };
   if (target.key === undefined) {
-    if (!endpoint) {
-      throw new DeleteSyncError('DS_ERR_CONFIG', 'A key is needed to create the webhook endpoint: set DATAVERSE_WEBHOOK_KEY or pass --key', { field: 'key' });
+    // The stored authvalue is only a WebhookKey if the endpoint already uses WebhookKey authentication.
+    if (!endpoint || endpoint.authtype !== AUTH_WEBHOOK_KEY) {
+      const why = endpoint ? 'switch the webhook endpoint to WebhookKey authentication' : 'create the webhook endpoint';
+      throw new DeleteSyncError('DS_ERR_CONFIG', `A key is needed to ${why}: set DATAVERSE_WEBHOOK_KEY or pass --key`, { field: 'key' });
     }
   } else if (!endpoint || !keyMatches(endpoint.description, target.key, target.dataverseUrl)) {
     want.description = `${ENDPOINT_DESCRIPTION} ${KEY_CHECK_PREFIX}${keyCheck(target.key, target.dataverseUrl)}`;

@@ -2,8 +2,6 @@
  * Registration of the webhook, steps and pre-images: the plan on its own (pure), then plan + apply
  * against the tenant sandbox, which validates the rows as Dataverse does and fires the registered steps.
  */
-import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DirectoryUser } from '../../../sandbox/index.js';
 import {
@@ -24,6 +22,7 @@ import {
 } from '../../../src/dataverse/registration.js';
 import { isDeleteSyncError } from '../../../src/errors.js';
 import { startSandboxClients, type SandboxClients } from '../graph/sandbox-clients.js';
+import { startReceiver } from '../sandbox/dataverse/harness.js';
 
 const KEY = 'first-function-key-0123456789';
 const NOTHING: CurrentRegistration = { endpoint: null, steps: [], images: [] };
@@ -76,6 +75,12 @@ describe('planRegistration (pure)', () => {
     expect(codeOf(() => planRegistration({ ...target, key: undefined }, NOTHING, knownFilters()))).toBe('DS_ERR_CONFIG');
   });
 
+  it('switching an endpoint registered with another authentication (e.g. HttpHeader) to WebhookKey needs the key', () => {
+    const endpoint = { serviceendpointid: 'e', name: ENDPOINT_NAME, url: target.endpointUrl, contract: 8, authtype: 5, messageformat: 2, description: null };
+    expect(codeOf(() => planRegistration({ ...target, key: undefined }, { ...NOTHING, endpoint }, knownFilters()))).toBe('DS_ERR_CONFIG');
+    expect(planRegistration(target, { ...NOTHING, endpoint }, knownFilters()).items[0]).toMatchObject({ action: 'update', changes: ['authtype', 'description', 'authvalue'] });
+  });
+
   it('an org without the message filters is an upstream problem', () => {
     const known = knownFilters();
     delete known.filters['Delete:contact'];
@@ -86,31 +91,6 @@ describe('planRegistration (pure)', () => {
     expect(planRemoval(NOTHING)).toEqual({ items: [] });
   });
 });
-
-interface Received {
-  url: string;
-  body: Record<string, unknown>;
-}
-
-async function startReceiver(): Promise<{ url: string; received: Received[]; close: () => Promise<void> }> {
-  const received: Received[] = [];
-  const server = createServer((req: IncomingMessage, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      received.push({ url: req.url ?? '', body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown> });
-      res.statusCode = 202;
-      res.end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/api/dataverse/webhook`,
-    received,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
 
 describe('register / remove against the sandbox', () => {
   let s: SandboxClients;
