@@ -135,6 +135,59 @@ describe('subscriptions kept alive', () => {
   });
 });
 
+describe('synced mailboxes and the per-mailbox quota', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness(['Quinn Quota', 'Lea Leaver']);
+  });
+  afterAll(async () => h?.close());
+
+  it('records a mailbox at its 1,000-subscription quota as blocked and does not retry it until asked', async () => {
+    const [quinn, lea] = h.users;
+    // Other subscriptions of the same app fill Quinn's quota.
+    for (let i = 0; i < 1000; i++) {
+      h.sandbox.graph.subscriptions.add({
+        id: `filler-${i}`,
+        resource: `users/${quinn!.id}/events`,
+        changeTypes: ['created'],
+        notificationUrl: 'https://example.test/elsewhere',
+        lifecycleNotificationUrl: null,
+        clientState: 'other-app-state',
+        expiresAt: h.now() + DAY,
+        applicationId: h.sandbox.client.clientId,
+        latestSupportedTlsVersion: 'v1_2',
+        mailboxId: quinn!.id,
+        kind: 'event',
+        needsReauthorization: false,
+      });
+    }
+    const first = await h.sync().checkSubscriptions();
+    const quinns = first.filter((o) => o.userId === quinn!.id);
+    expect(quinns.map((o) => o.action)).toEqual(['blocked', 'blocked', 'blocked']);
+    expect(quinns[0]!.detail).toMatch(/403.*maximum number of subscriptions/);
+    expect(first.filter((o) => o.userId === lea!.id).map((o) => o.action)).toEqual(['created', 'created', 'created']);
+    const rows = await h.sync().manager().list();
+    expect(rows.filter((r) => r.userId === quinn!.id).map((r) => r.health)).toEqual(['blocked', 'blocked', 'blocked']);
+
+    for (let i = 0; i < 1000; i++) h.sandbox.graph.subscriptions.remove(`filler-${i}`);
+    expect((await h.sync().checkSubscriptions()).filter((o) => o.userId === quinn!.id).map((o) => o.action)).toEqual(['blocked', 'blocked', 'blocked']);
+    const retried = await h.sync().checkSubscriptions({ retryBlocked: true });
+    expect(retried.filter((o) => o.userId === quinn!.id).map((o) => o.action)).toEqual(['created', 'created', 'created']);
+  });
+
+  it('picks up a membership change on the next run: a mailbox that left is unsubscribed and forgotten', async () => {
+    const [quinn, lea] = h.users;
+    h.config.sync.users = [quinn!.id];
+    const outcomes = await h.sync().checkSubscriptions();
+    expect(outcomes.filter((o) => o.userId === lea!.id).map((o) => o.action)).toEqual(['removed', 'removed', 'removed']);
+    expect(h.sandbox.graph.listSubscriptions().every((s) => s.mailboxId === quinn!.id)).toBe(true);
+    expect((await h.store.subscriptions.list()).every((s) => s.userId === quinn!.id)).toBe(true);
+    expect((await h.store.state.list(DELTA_NAMESPACE)).some((e) => e.key.startsWith(`${lea!.id}|`))).toBe(false);
+    h.config.sync.users = [quinn!.id, lea!.id];
+    expect((await h.sync().checkSubscriptions()).filter((o) => o.action === 'created').map((o) => o.userId)).toEqual([lea!.id, lea!.id, lea!.id]);
+  });
+});
+
 describe('subscription lifetime fallback', () => {
   let h: Harness;
   beforeAll(async () => {
