@@ -92,6 +92,11 @@ export const ConfigEnv = z.object({
   VISIBILITY_TIMEOUT_SECONDS: int(30, 0, 7 * 24 * 3600),
   QUEUE_BATCH_SIZE: int(16, 1, 32),
   QUEUE_MAX_POLL_MS: int(2000, 10, 60_000),
+  /**
+   * Self-hosted worker: how long a received message stays invisible while it is processed; after a crash
+   * it is delivered again once this has passed. The Functions host holds messages 10 minutes itself.
+   */
+  QUEUE_LEASE_SECONDS: int(600, 1, 7 * 24 * 3600),
   POLICY_FILE: optionalText,
   DRY_RUN: bool(false),
   /**
@@ -126,6 +131,7 @@ export const SETTING_NAMES = Object.keys(ConfigEnv.shape) as (keyof typeof Confi
 
 /** Settings that do not belong in an Azure deployment (local connection strings, the local port). */
 const LOCAL_ONLY_SETTINGS = [
+  'QUEUE_LEASE_SECONDS',
   'PORT',
   'HOST',
   'STORAGE_CONNECTION_STRING',
@@ -199,6 +205,7 @@ export interface Config {
     visibilityTimeoutSeconds: number;
     batchSize: number;
     maxPollMs: number;
+    leaseSeconds: number;
   };
   policyFile: string | undefined;
   dryRun: boolean;
@@ -269,6 +276,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       visibilityTimeoutSeconds: e.VISIBILITY_TIMEOUT_SECONDS,
       batchSize: e.QUEUE_BATCH_SIZE,
       maxPollMs: e.QUEUE_MAX_POLL_MS,
+      leaseSeconds: e.QUEUE_LEASE_SECONDS,
     },
     policyFile: e.POLICY_FILE,
     dryRun: e.DRY_RUN,

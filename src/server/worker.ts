@@ -9,8 +9,6 @@ import { DeleteSyncError } from '../errors.js';
 import { handleQueueMessage, recordPoison, type QueueHandlerDeps } from '../handlers/queue-message.js';
 import type { ReceivedMessage } from '../store/queue.js';
 
-/** How long a received message stays invisible while being processed (the Functions host holds 10 min). */
-const LEASE_SECONDS = 600;
 const MIN_POLL_MS = 50;
 
 export interface QueueWorker {
@@ -53,7 +51,7 @@ export function createQueueWorker(deps: QueueHandlerDeps, queueConfig: Config['q
   };
 
   const runOnce = async () => {
-    const messages = await queue.receive(queueConfig.batchSize, Math.max(LEASE_SECONDS, queueConfig.visibilityTimeoutSeconds));
+    const messages = await queue.receive(queueConfig.batchSize, Math.max(queueConfig.leaseSeconds, queueConfig.visibilityTimeoutSeconds));
     const results = await Promise.allSettled(messages.map(handle));
     for (const r of results) if (r.status === 'rejected') log.error('queue message not settled', { error: r.reason });
     return messages.length;

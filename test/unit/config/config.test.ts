@@ -24,6 +24,7 @@ describe('loadConfig', () => {
       visibilityTimeoutSeconds: 30,
       batchSize: 16,
       maxPollMs: 2000,
+      leaseSeconds: 600,
     });
     expect(config.maxBodyBytes).toBe(1_048_576);
     expect(config.dryRun).toBe(false);
