@@ -22,6 +22,7 @@ import { Subscription } from '../contracts/graph.js';
 import { OutlookItemKind } from '../domain/event.js';
 import { PENDING_LIFECYCLE_NAMESPACE } from '../handlers/queue-message.js';
 import { LifecycleNotice } from '../store/messages.js';
+import type { Store } from '../store/index.js';
 import type { GraphSubscription } from '../store/subscriptions.js';
 import { catchUp, DELTA_NAMESPACE, type DeltaDeps, type DeltaRoundResult } from './delta.js';
 import { describeGraphFailure, graphStatus } from './errors.js';
@@ -90,7 +91,6 @@ export interface SubscriptionManager {
   /** Makes the stored subscriptions match the synced mailboxes: create, renew, recreate, remove. */
   reconcile(userIds: readonly string[], options?: ReconcileOptions): Promise<SubscriptionOutcome[]>;
   handleLifecycle(notice: LifecycleNotice): Promise<void>;
-  list(): Promise<SubscriptionRow[]>;
 }
 
 const sameUser = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
@@ -332,36 +332,37 @@ export function createSubscriptionManager(deps: SubscriptionManagerDeps): Subscr
       for (const userId of leaving) await forgetMailbox(userId);
       return outcomes;
     },
-
-    async list() {
-      const now = deps.now().getTime();
-      const rows: SubscriptionRow[] = [];
-      const health = new Map<string, SubscriptionHealth>();
-      for (const entry of await store.state.list(HEALTH_NAMESPACE)) {
-        const parsed = SubscriptionHealth.safeParse(JSON.parse(entry.value));
-        if (parsed.success) health.set(entry.key, parsed.data);
-      }
-      for (const sub of await store.subscriptions.list()) {
-        const recorded = health.get(healthKey(sub.userId, sub.itemKind));
-        health.delete(healthKey(sub.userId, sub.itemKind));
-        const due = renewAt(sub);
-        const status: SubscriptionRow['health'] =
-          Date.parse(sub.expirationDateTime) <= now ? 'expired' : recorded?.status === 'failing' ? 'failing' : now >= due.getTime() ? 'renew-due' : 'ok';
-        rows.push({
-          userId: sub.userId,
-          itemKind: sub.itemKind,
-          subscriptionId: sub.id,
-          expirationDateTime: sub.expirationDateTime,
-          renewAt: due.toISOString(),
-          health: status,
-          detail: recorded?.detail ?? '',
-        });
-      }
-      for (const h of health.values()) {
-        if (h.status === 'ok') continue;
-        rows.push({ userId: h.userId, itemKind: h.itemKind, subscriptionId: null, expirationDateTime: null, renewAt: null, health: h.status, detail: h.detail });
-      }
-      return rows.sort((a, b) => a.userId.localeCompare(b.userId) || a.itemKind.localeCompare(b.itemKind));
-    },
   };
+}
+
+/** The stored subscriptions joined with their recorded health (and mailboxes that have none), for operators. */
+export async function subscriptionRows(store: Store, now: Date): Promise<SubscriptionRow[]> {
+  const at = now.getTime();
+  const rows: SubscriptionRow[] = [];
+  const health = new Map<string, SubscriptionHealth>();
+  for (const entry of await store.state.list(HEALTH_NAMESPACE)) {
+    const parsed = SubscriptionHealth.safeParse(JSON.parse(entry.value));
+    if (parsed.success) health.set(entry.key, parsed.data);
+  }
+  for (const sub of await store.subscriptions.list()) {
+    const recorded = health.get(healthKey(sub.userId, sub.itemKind));
+    health.delete(healthKey(sub.userId, sub.itemKind));
+    const due = renewAt(sub);
+    const status: SubscriptionRow['health'] =
+      Date.parse(sub.expirationDateTime) <= at ? 'expired' : recorded?.status === 'failing' ? 'failing' : at >= due.getTime() ? 'renew-due' : 'ok';
+    rows.push({
+      userId: sub.userId,
+      itemKind: sub.itemKind,
+      subscriptionId: sub.id,
+      expirationDateTime: sub.expirationDateTime,
+      renewAt: due.toISOString(),
+      health: status,
+      detail: recorded?.detail ?? '',
+    });
+  }
+  for (const h of health.values()) {
+    if (h.status === 'ok') continue;
+    rows.push({ userId: h.userId, itemKind: h.itemKind, subscriptionId: null, expirationDateTime: null, renewAt: null, health: h.status, detail: h.detail });
+  }
+  return rows.sort((a, b) => a.userId.localeCompare(b.userId) || a.itemKind.localeCompare(b.itemKind));
 }

@@ -10,7 +10,14 @@ import type { DataverseClient } from '../dataverse/client.js';
 import type { DomainEvent } from '../domain/event.js';
 import { DeleteSyncError } from '../errors.js';
 import type { DeltaDeps } from '../graph/delta.js';
-import { createSubscriptionManager, type ReconcileOptions, type SubscriptionManager, type SubscriptionOutcome } from '../graph/subscriptions.js';
+import {
+  createSubscriptionManager,
+  subscriptionRows,
+  type ReconcileOptions,
+  type SubscriptionManager,
+  type SubscriptionOutcome,
+  type SubscriptionRow,
+} from '../graph/subscriptions.js';
 import { listSyncedUsers, type SyncedUsersResult } from '../graph/synced-users.js';
 import { pollTodo, type TodoPollResult } from '../graph/todo-poller.js';
 import { backfillLinks, type BackfillOptions, type BackfillSummary } from '../links/backfill.js';
@@ -37,6 +44,8 @@ export interface SyncServices {
   syncedUsers(): Promise<SyncedUsersResult>;
   /** The subscription timer: create, renew, recreate, remove, for the synced mailboxes of this run. */
   checkSubscriptions(options?: ReconcileOptions): Promise<SubscriptionOutcome[]>;
+  /** The stored subscriptions with expiry and health (`delete-sync subscriptions`). */
+  subscriptions(): Promise<SubscriptionRow[]>;
   /** The To Do timer. */
   pollTodo(): Promise<TodoPollResult[]>;
   backfill(options: Omit<BackfillOptions, 'userIds'> & { userIds?: readonly string[] }): Promise<BackfillSummary>;
@@ -103,6 +112,7 @@ export function createSyncServices(deps: SyncDeps): SyncServices {
       });
       return outcomes;
     },
+    subscriptions: () => subscriptionRows(store, now()),
     pollTodo: async () => pollTodo(await userIds(), delta),
     backfill: async (options) => backfillLinks({ graph, store, log, learner }, { ...options, userIds: options.userIds ?? (await userIds()) }),
     importMappings: () => importExchangeMappings({ graph, dataverse, store, log, learner, crmUsers }),

@@ -60,7 +60,7 @@ describe('subscriptions kept alive', () => {
     for (const sub of live()) expect(sub.expiresAt).toBe(h.now() + MAX_LIFETIME_MINUTES * MINUTE);
     h.advance(4 * DAY); // 8 days after creation: without the renewal all six would be gone
     expect(live().map((s) => s.id).sort()).toEqual(ids);
-    const rows = await h.sync().manager().list();
+    const rows = await h.sync().subscriptions();
     expect(rows.map((r) => r.health)).toEqual(Array(6).fill('renew-due'));
   });
 
@@ -166,7 +166,7 @@ describe('synced mailboxes and the per-mailbox quota', () => {
     expect(quinns.map((o) => o.action)).toEqual(['blocked', 'blocked', 'blocked']);
     expect(quinns[0]!.detail).toMatch(/403.*maximum number of subscriptions/);
     expect(first.filter((o) => o.userId === lea!.id).map((o) => o.action)).toEqual(['created', 'created', 'created']);
-    const rows = await h.sync().manager().list();
+    const rows = await h.sync().subscriptions();
     expect(rows.filter((r) => r.userId === quinn!.id).map((r) => r.health)).toEqual(['blocked', 'blocked', 'blocked']);
 
     for (let i = 0; i < 1000; i++) h.sandbox.graph.subscriptions.remove(`filler-${i}`);
