@@ -1,8 +1,8 @@
 /**
  * The processor: one DomainEvent → facts → decide() → decision record → (optionally) execute.
  *
- * The executor seam: `deps.execute(decision, facts, event)` carries out a propagate decision's targets and
- * returns one outcome per target; the processor then rewrites the record with those outcomes. Until an
+ * The executor seam: `deps.execute(decision, facts, event)` carries out a propagate decision's targets (and
+ * a skip's follow-up work, see needsExecution) and returns one outcome per target; the processor then rewrites the record with those outcomes. Until an
  * executor is injected, decisions are recorded with status `decided` and nothing is executed.
  *
  * Idempotent on redelivery: the record is keyed by event id. A redelivered event whose record exists is not
@@ -85,13 +85,28 @@ function tombstoneTarget(event: DomainEvent): TombstoneTarget | null {
   return null;
 }
 
-function needsExecution(record: DecisionRecord, deps: ProcessorDeps): boolean {
-  return deps.execute !== undefined && record.status === 'decided' && record.action === 'propagate';
+/**
+ * Skips can owe work too: a follow-up to remember (the contact comeback), or a CRM change that may be
+ * the one a remembered follow-up waits for.
+ */
+/**
+ * A CRM delete the service made for an Outlook delete (the organizer's meeting, an open task) is still
+ * the record's deletion in CRM: the CRM side of the table owes the other mailboxes their copies' delete,
+ * so it is decided, not skipped as an echo. The Outlook deletes it makes are tombstoned, which ends the chain.
+ */
+async function cascades(event: DomainEvent, decisionId: string, store: Store): Promise<boolean> {
+  if (event.origin !== 'crm') return false;
+  return (await store.decisions.getByEvent(decisionId))?.input?.origin === 'outlook';
+}
+
+function needsExecution(record: DecisionRecord, event: DomainEvent, deps: ProcessorDeps): boolean {
+  if (deps.execute === undefined || record.status !== 'decided') return false;
+  return record.action === 'propagate' || record.followUps.length > 0 || (event.origin === 'crm' && event.change === 'updated');
 }
 
 async function execute(record: DecisionRecord, event: DomainEvent, deps: ProcessorDeps): Promise<DecisionRecord> {
-  if (!needsExecution(record, deps) || record.facts === null) return record;
-  if (deps.brake !== undefined && !deps.dryRun) {
+  if (!needsExecution(record, event, deps) || record.facts === null) return record;
+  if (deps.brake !== undefined && !deps.dryRun && record.action === 'propagate') {
     const held = await deps.brake.hold(record, event);
     if (held !== null) return held;
   }
@@ -103,6 +118,7 @@ async function execute(record: DecisionRecord, event: DomainEvent, deps: Process
     followUps: record.followUps,
   };
   const outcomes = await deps.execute!(decision, record.facts, event);
+  if (record.action !== 'propagate' && outcomes.length === 0) return record;
   const executed: DecisionRecord = {
     ...record,
     outcomes,
@@ -126,7 +142,7 @@ export async function processEvent(event: DomainEvent, deps: ProcessorDeps): Pro
 
   const target = tombstoneTarget(event);
   const tombstone = target === null ? null : await deps.store.tombstones.get(target);
-  if (tombstone !== null) {
+  if (tombstone !== null && !(await cascades(event, tombstone.decisionId, deps.store))) {
     const echo: DecisionRecord = {
       ...base,
       recordKey: recordKeyOf(event, null),
