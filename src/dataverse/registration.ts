@@ -166,7 +166,8 @@ function desiredSteps(): StepSpec[] {
           supporteddeployment: DEPLOYMENT_SERVER,
           // Successful System Jobs are removed; failed ones stay for diagnosis.
           asyncautodelete: true,
-          filteringattributes: message === 'Update' ? columns.join(',') : null,
+          // Any change of a contact is the one a deleted owner's copy comes back on (the table's contact row).
+          filteringattributes: message === 'Update' && table !== 'contact' ? columns.join(',') : null,
           statecode: 0,
         },
         image: message === 'Create' ? null : columns,
