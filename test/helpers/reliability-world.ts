@@ -1,0 +1,221 @@
+/**
+ * A world for the reliability runs: Azurite (persistent, so it can be stopped and brought back), the
+ * tenant sandbox in this process, and the service in a child process (reliability-process.ts) that the
+ * tests kill and restart. Set up as a deployment is: the Dataverse webhook registered with the code behind
+ * `delete-sync register`, Graph subscriptions made by the service's own subscription timer. The test
+ * process reads the same storage (decision records, links) through its own store.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { QueueClient } from '@azure/storage-queue';
+import { startTenantSandbox, type DirectoryUser, type TenantSandbox } from '../../sandbox/index.js';
+import { createService } from '../../src/app/service.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import type { CrmRef } from '../../src/domain/event.js';
+import { applyPlan, planRegistration, readMessageFilters, readRegistration } from '../../src/dataverse/registration.js';
+import { silentLogger } from '../../src/log.js';
+import type { DecisionRecord } from '../../src/store/decisions.js';
+import { createStore, type Store } from '../../src/store/index.js';
+import { startTestAzurite, type TestAzurite } from './azurite.js';
+import { serviceProcess, type ServiceProcess } from './reliability-process.js';
+
+export interface Copy {
+  user: DirectoryUser;
+  itemId: string;
+}
+
+/** A CRM record and its linked Outlook copies. */
+export interface Tracked {
+  ref: CrmRef;
+  kind: 'event' | 'contact';
+  copies: Copy[];
+}
+
+export interface ReliabilityWorld {
+  sb: TenantSandbox;
+  azurite: TestAzurite;
+  service: ServiceProcess;
+  store: Store;
+  config: Config;
+  /** Secrets the service was given, for the log check. */
+  secrets: string[];
+  users: DirectoryUser[];
+  /** A future meeting in CRM with copies in the organizer's and every attendee's mailbox, all linked. */
+  trackMeeting(subject: string, organizer: DirectoryUser, attendees: DirectoryUser[]): Promise<Tracked>;
+  /** A CRM contact owned by `owner` with linked copies in `holders`' mailboxes (the owner's included). */
+  trackContact(lastname: string, owner: DirectoryUser, holders: DirectoryUser[]): Promise<Tracked>;
+  /** Every decision record (newest first). */
+  decisions(): Promise<DecisionRecord[]>;
+  /** Waits until nothing is in flight: sandbox deliveries done, the queue empty (leased messages count). */
+  quiesce(timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface ReliabilityWorldOptions {
+  users?: number;
+  /** More service settings (DRY_RUN, QUEUE_BATCH_SIZE …). */
+  env?: Record<string, string>;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+const DAY_MS = 86_400_000;
+const graphTime = (ms: number) => ({ dateTime: new Date(ms).toISOString().slice(0, 19), timeZone: 'UTC' });
+
+export async function startReliabilityWorld(options: ReliabilityWorldOptions = {}): Promise<ReliabilityWorld> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'delete-sync-reliability-'));
+  const stops: (() => Promise<void>)[] = [() => rm(dir, { recursive: true, force: true })];
+  const close = async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  };
+  try {
+    const [azurite, sb] = await Promise.all([startTestAzurite({ persistent: true }), startTenantSandbox()]);
+    stops.push(() => azurite.dispose(), () => sb.close());
+    const users = Array.from({ length: options.users ?? 6 }, (_, i) => sb.directory.add({ displayName: `Person ${i}`, canDelete: true }));
+    const caFile = path.join(dir, 'sandbox-ca.pem');
+    await writeFile(caFile, sb.ca);
+    const port = await freePort();
+    const webhookKey = randomBytes(24).toString('base64url');
+    const adminKey = randomBytes(24).toString('base64url');
+    const env: Record<string, string> = {
+      PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+      STORAGE_CONNECTION_STRING: azurite.connectionString,
+      DATAVERSE_WEBHOOK_KEY: webhookKey,
+      ADMIN_KEY: adminKey,
+      GRAPH_TENANT_ID: sb.tenantId,
+      GRAPH_BASE_URL: sb.graphUrl,
+      DATAVERSE_URL: sb.dataverseUrl,
+      EXTRA_CA_FILE: caFile,
+      SYNC_USERS: users.map((u) => u.id).join(','),
+      AZURE_TENANT_ID: sb.tenantId,
+      AZURE_CLIENT_ID: sb.client.clientId,
+      AZURE_CLIENT_SECRET: sb.client.clientSecret,
+      AZURE_AUTHORITY_HOST: sb.loginUrl,
+      VISIBILITY_TIMEOUT_SECONDS: '1',
+      QUEUE_LEASE_SECONDS: '6',
+      QUEUE_MAX_POLL_MS: '100',
+      LOG_LEVEL: 'info',
+      ...options.env,
+    };
+    const config = loadConfig(env);
+    const store = createStore(config);
+    // This process only reads and registers; it never runs a worker.
+    const composed = createService(config, { log: silentLogger, env, store });
+    if (composed.clients === null) throw new Error('no clients composed');
+    const { dataverse } = composed.clients;
+
+    const service = serviceProcess(env, port);
+    stops.push(() => service.stop());
+    await service.start();
+
+    const plan = planRegistration(
+      { dataverseUrl: sb.dataverseUrl, endpointUrl: `${service.url}/api/dataverse/webhook`, key: webhookKey },
+      await readRegistration(dataverse),
+      await readMessageFilters(dataverse),
+    );
+    await applyPlan(dataverse, plan);
+
+    const queue = new QueueClient(azurite.connectionString, config.queue.name);
+    const queueLength = async () => {
+      try {
+        return (await queue.getProperties()).approximateMessagesCount ?? 0;
+      } catch {
+        return -1;
+      }
+    };
+    const progress = () => `${sb.graph.deliveries.length}|${sb.dataverse.deliveries().length}|${sb.deleteLog.entries().length}`;
+
+    async function quiesce(timeoutMs = 30_000): Promise<void> {
+      const deadline = Date.now() + timeoutMs;
+      let seen = '';
+      for (;;) {
+        await Promise.all([sb.graph.notificationsIdle(), sb.dataverse.settle()]);
+        const length = await queueLength();
+        const now = progress();
+        if (length === 0 && now === seen) return;
+        seen = length === 0 ? now : '';
+        if (Date.now() > deadline) throw new Error(`not quiet after ${timeoutMs} ms (queue ${length})`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+
+    // The service's subscription timer subscribes every synced mailbox at start.
+    const subscribed = Date.now() + 20_000;
+    while (sb.graph.listSubscriptions().length < users.length * 2) {
+      if (Date.now() > subscribed) throw new Error(`only ${sb.graph.listSubscriptions().length} subscriptions after 20 s`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+
+    const link = (ref: CrmRef, kind: 'event' | 'contact', copy: Copy, role: 'organizer' | 'attendee' | 'owner' | 'other') =>
+      store.links.put({
+        crm: ref,
+        userId: copy.user.id,
+        crmUserId: copy.user.systemUserId,
+        itemKind: kind,
+        itemId: copy.itemId,
+        role,
+        listId: null,
+        source: 'import',
+        updatedAt: new Date().toISOString(),
+      });
+
+    return {
+      sb,
+      azurite,
+      service,
+      store,
+      config,
+      secrets: [webhookKey, adminKey, sb.client.clientSecret],
+      users,
+      async trackMeeting(subject, organizer, attendees) {
+        const start = Date.now() + 3 * DAY_MS;
+        const event = sb.graph.createEvent(organizer.id, {
+          subject,
+          start: graphTime(start),
+          end: graphTime(start + 3_600_000),
+          attendees: attendees.map((a) => ({ emailAddress: { address: a.mail, name: a.displayName }, type: 'required' as const })),
+        });
+        const iCalUId = String(event.iCalUId);
+        const id = await sb.dataverse.createAppointment({
+          subject,
+          start,
+          end: start + 3_600_000,
+          statecode: 3,
+          organizer: { logicalName: 'systemuser', id: organizer.systemUserId },
+          requiredAttendees: attendees.map((a) => ({ logicalName: 'systemuser', id: a.systemUserId })),
+          globalobjectid: iCalUId,
+        });
+        const ref = { entity: 'appointment', id };
+        const copies = sb.graph.meetingCopies(iCalUId).map(({ userId, event: e }) => ({
+          user: users.find((u) => u.id === userId) as DirectoryUser,
+          itemId: String(e.id),
+        }));
+        for (const copy of copies) await link(ref, 'event', copy, copy.user.id === organizer.id ? 'organizer' : 'attendee');
+        return { ref, kind: 'event', copies };
+      },
+      async trackContact(lastname, owner, holders) {
+        const input = { givenName: 'Carla', surname: lastname, emailAddresses: [{ address: `carla.${lastname.toLowerCase()}@fabrikam.test` }] };
+        const copies = holders.map((user) => ({ user, itemId: String(sb.graph.createContact(user.id, input).id) }));
+        const id = await sb.dataverse.createContact({ firstname: 'Carla', lastname, emailaddress1: input.emailAddresses[0]!.address, ownerId: owner.systemUserId });
+        const ref = { entity: 'contact', id };
+        for (const copy of copies) await link(ref, 'contact', copy, copy.user.id === owner.id ? 'owner' : 'other');
+        return { ref, kind: 'contact', copies };
+      },
+      decisions: () => store.decisions.listRecent(5000),
+      quiesce,
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
