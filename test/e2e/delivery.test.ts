@@ -1,0 +1,69 @@
+/**
+ * Graph delivers at least once and in any order. With every notification sent twice and each delayed at
+ * random (so they overtake each other), the table's rows end exactly as they do with clean delivery:
+ * one decision per delete, nothing deleted twice, nothing poisoned.
+ */
+import { QueueClient } from '@azure/storage-queue';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { SCENARIOS, sideState } from '../../demo/scenarios.js';
+import { trackedMeeting } from '../../demo/tracked.js';
+import { crmRecordKey } from '../../src/store/decisions.js';
+import { useWorld } from '../helpers/e2e-world.js';
+
+const world = useWorld();
+
+beforeAll(() => {
+  const settings = world().sb.graph.notificationSettings;
+  settings.duplicateRate = 1;
+  settings.maxDelayMs = 150;
+});
+
+async function poisoned(): Promise<number> {
+  const { service } = world();
+  if (service.config.storage.kind !== 'connectionString') throw new Error('the world runs on a connection string');
+  const poison = new QueueClient(service.config.storage.connectionString, service.config.queue.poisonName);
+  return (await poison.exists()) ? ((await poison.getProperties()).approximateMessagesCount ?? 0) : 0;
+}
+
+describe('duplicate and out-of-order Graph notifications change nothing', () => {
+  const rows = ['appointment-future-crm', 'appointment-organizer-outlook', 'appointment-attendee-outlook', 'contact-crm', 'email-outlook'];
+  for (const name of rows) {
+    const scenario = SCENARIOS.find((s) => s.name === name);
+    if (scenario === undefined) throw new Error(`no scenario ${name}`);
+    it(`${scenario.row}, ${scenario.direction}: every notification twice, in any order`, async () => {
+      const w = world();
+      const deliveredBefore = w.sb.graph.deliveries.length;
+      const observed = await scenario.play(w);
+      const { ruleId, ...state } = scenario.expected;
+      expect({ crm: observed.crm, outlook: observed.outlook }).toEqual(state);
+      expect(observed.ruleId).toBe(ruleId);
+      // Each notification really came twice; the trigger still has exactly one decision.
+      const delivered = w.sb.graph.deliveries.slice(deliveredBefore).filter((d) => d.outcome === 'delivered');
+      const resources = new Set(delivered.map((d) => `${d.event}|${d.resource}`));
+      expect(delivered.length).toBeGreaterThanOrEqual(2 * resources.size);
+      const key = observed.decision?.recordKey;
+      if (key !== undefined) {
+        const same = (await w.store.decisions.listByRecord(key, 100)).filter((d) => d.input?.eventId === observed.decision?.input?.eventId);
+        expect(same).toHaveLength(1);
+      }
+      expect(w.sb.deleteLog.deletedTwice()).toEqual([]);
+      expect(await poisoned()).toBe(0);
+    });
+  }
+
+  it('an update and the delete of the same meeting racing each other end as the delete alone', async () => {
+    const w = world();
+    const { olga, alice, bob } = w.users;
+    const meeting = await trackedMeeting(w, 'Moved, then dropped', { organizer: olga, attendees: [alice, bob], startInDays: 6 });
+    const organizerCopy = meeting.copies.olga!;
+    w.sb.graph.userUpdatesItem(olga.id, 'event', organizerCopy.itemId, { subject: 'Moved, then dropped (new time)' });
+    w.sb.graph.userDeletesItem(olga.id, 'event', organizerCopy.itemId);
+    await w.quiesce();
+
+    expect(sideState(w, meeting)).toEqual({ crm: false, outlook: { olga: false, alice: false, bob: false } });
+    const deletes = (await w.store.decisions.listByRecord(crmRecordKey(meeting.ref), 100)).filter((d) => d.input?.change === 'deleted');
+    expect(deletes.map((d) => d.ruleId).sort()).toEqual(['crm.appointment.active.future', 'outlook.appointment.active.organizer']);
+    expect(w.sb.deleteLog.deletedTwice()).toEqual([]);
+    expect(await poisoned()).toBe(0);
+  });
+});
