@@ -13,7 +13,8 @@ export interface ServiceProcess {
   url: string;
   /** Every line the process wrote, across restarts. */
   output(): string;
-  start(): Promise<void>;
+  /** Starts (again), with `overrides` on top of the settings it was made with. */
+  start(overrides?: Record<string, string>): Promise<void>;
   /** SIGKILL: no shutdown, no flushing, whatever was in hand is lost. */
   kill(): Promise<void>;
   /** SIGTERM and wait for a clean exit. */
@@ -51,10 +52,10 @@ export function serviceProcess(env: Record<string, string>, port: number): Servi
     get starts() {
       return starts;
     },
-    async start() {
+    async start(overrides = {}) {
       const c = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], {
         cwd: REPO,
-        env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port), HOST: '127.0.0.1' },
+        env: { PATH: process.env.PATH ?? '', ...env, ...overrides, PORT: String(port), HOST: '127.0.0.1' },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       child = c;
