@@ -1,0 +1,187 @@
+/**
+ * Section 1: acknowledgement under load. autocannon posts Graph `deleted` notifications (for valid
+ * subscriptions, with their clientState) and Dataverse Delete bodies (the fixture, a fresh OperationId
+ * each) to two hosts built from the same handlers:
+ *  - queued: the service as it is — authenticate, parse, dedupe, enqueue, 202;
+ *  - inline: the same receivers, processing each message (facts, decision, Graph/Dataverse calls against
+ *    the sandbox, decision record) before answering, as Microsoft's Node webhook sample does.
+ * Each rate is run on both hosts back to back. The queue worker does not run during this section: on
+ * Azure the queue trigger scales on its own instances, and here it would take the same two cores.
+ */
+import { randomUUID } from 'node:crypto';
+import type { CrmSnapshot } from '../src/domain/event.js';
+import type { Link } from '../src/domain/link.js';
+import { loadConfig } from '../src/config.js';
+import { createStore, type Store } from '../src/store/index.js';
+import type { GraphSubscription } from '../src/store/subscriptions.js';
+import { DATAVERSE_DELETE_FIXTURE, GRAPH_DELETED_FIXTURE, dataverseDeleteBody, dataverseHeaders, graphDeletedBody, readFixture, type NotificationTarget } from './bodies.js';
+import { createBenchExecutors } from './executor.js';
+import type { BenchInfra } from './infra.js';
+import { runLoadStep, type LoadOptions, type LoadRequest, type LoadStep } from './load.js';
+import { benchEnv, benchRuntime, processInline, startHost, type RunningHost } from './service.js';
+
+export type Kind = 'graph' | 'dataverse';
+
+export interface AckRow {
+  kind: Kind;
+  queued: LoadStep;
+  inline: LoadStep;
+}
+
+export interface AckOptions extends LoadOptions {
+  rates: number[];
+  /** Mailboxes sending notifications (one subscription each). */
+  mailboxes: number;
+  /** Settle time between steps, so one step's tail does not land in the next. */
+  pauseMs: number;
+  /**
+   * Linked items seeded for the inline host's Graph notifications (each is acted on once). The inline
+   * host answers far fewer requests than offered, so this is well below rates × duration.
+   */
+  linkedItems: number;
+}
+
+/** The fixture's own time: its meeting (start 2025-01-04) is in the future then, so deletes propagate. */
+function fixtureClock(template: Record<string, unknown>): () => Date {
+  const sentAt = Number(/\/Date\((\d+)/.exec(String(template.OperationCreatedOn))?.[1]);
+  const offset = Date.now() - sentAt;
+  return () => new Date(Date.now() - offset);
+}
+
+interface Tenant {
+  subscriptions: GraphSubscription[];
+  /** Users (Entra id ↔ systemuser) whose mailboxes the notifications come from. */
+  users: { userId: string; crmUserId: string }[];
+}
+
+function createTenant(infra: BenchInfra, count: number, webhookUrl: string): Tenant {
+  const now = new Date().toISOString();
+  const users = Array.from({ length: count }, (_, i) => {
+    const user = infra.sandbox.directory.add({ displayName: `Notifier ${i}` });
+    return { userId: user.id, crmUserId: user.systemUserId };
+  });
+  const subscriptions = users.map(({ userId }) => ({
+    id: randomUUID(),
+    resource: `/users/${userId}/events`,
+    changeType: 'deleted',
+    clientState: randomUUID(),
+    tenantId: infra.sandbox.tenantId,
+    userId,
+    itemKind: 'event' as const,
+    expirationDateTime: new Date(Date.now() + 3 * 86_400_000).toISOString(),
+    notificationUrl: webhookUrl,
+    lifecycleNotificationUrl: null,
+    createdAt: now,
+    updatedAt: now,
+  }));
+  return { subscriptions, users };
+}
+
+/** Runs `work` over `items` with at most `limit` at a time. */
+export async function inParallel<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) await work(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+}
+
+/**
+ * Items whose delete the inline host acts on: each linked to its own future CRM meeting organized by the
+ * mailbox owner, so processing deletes the CRM record as that user (a Dataverse call). The link is dropped
+ * after processing, so each item is used once.
+ */
+async function seedLinkedItems(store: Store, tenant: Tenant, count: number, start: string): Promise<NotificationTarget[]> {
+  const targets: NotificationTarget[] = [];
+  const seeds: { link: Link; snapshot: CrmSnapshot }[] = [];
+  for (let i = 0; i < count; i++) {
+    const sub = tenant.subscriptions[i % tenant.subscriptions.length]!;
+    const user = tenant.users[i % tenant.users.length]!;
+    const ref = { entity: 'appointment', id: randomUUID() };
+    const itemId = `AAMkAG${randomUUID().replace(/-/g, '')}`;
+    const organizer = { role: 'organizer' as const, type: 'systemuser', id: user.crmUserId, address: null };
+    seeds.push({
+      link: { crm: ref, userId: user.userId, crmUserId: user.crmUserId, itemKind: 'event', itemId, role: 'organizer', listId: null, source: 'bench', updatedAt: start },
+      snapshot: { ref, statecode: 3, scheduledStart: '2025-01-04T14:13:20.000Z', owner: { entity: 'systemuser', id: user.crmUserId }, organizer, requiredAttendees: [], optionalAttendees: [], globalObjectId: null, messageId: null, takenAt: start },
+    });
+    targets.push({ subscriptionId: sub.id, clientState: sub.clientState, tenantId: sub.tenantId!, userId: user.userId, itemId });
+  }
+  await inParallel(seeds, 32, async ({ link, snapshot }) => {
+    await store.snapshots.put(snapshot);
+    await store.links.put(link);
+  });
+  return targets;
+}
+
+interface Variant {
+  host: RunningHost;
+  webhookKey: string;
+  idle(): Promise<void>;
+}
+
+async function registerSubscriptions(store: Store, tenant: Tenant): Promise<void> {
+  await inParallel(tenant.subscriptions, 16, (s) => store.subscriptions.put(s));
+}
+
+export async function runAcknowledge(infra: BenchInfra, options: AckOptions, progress: (line: string) => void): Promise<AckRow[]> {
+  const dataverseTemplate = readFixture(DATAVERSE_DELETE_FIXTURE);
+  const graphTemplate = readFixture(GRAPH_DELETED_FIXTURE);
+  // The fixture's organizer as a user with a mailbox, so the inline host's Graph work has somewhere to go.
+  infra.sandbox.directory.add({ displayName: 'Organizer Name', systemUserId: '00000000-0000-0000-0000-0000000000a1' });
+  const tenant = createTenant(infra, options.mailboxes, 'https://bench.invalid/api/graph/notifications');
+
+  const queuedEnv = benchEnv(infra, 'ackqueued');
+  const queuedRuntime = benchRuntime(queuedEnv);
+  const inlineEnv = benchEnv(infra, 'ackinline');
+  const inlineStore = createStore(loadConfig(inlineEnv.env));
+  const inlineRuntime = benchRuntime(inlineEnv, { store: inlineStore, seams: { execute: createBenchExecutors(infra, inlineStore).execute } });
+  const inline = processInline(inlineRuntime.store, { ...inlineRuntime.queue, now: fixtureClock(dataverseTemplate) });
+
+  progress(`seeding ${tenant.subscriptions.length} subscriptions and ${options.linkedItems} linked items`);
+  await registerSubscriptions(queuedRuntime.store, tenant);
+  await registerSubscriptions(inlineRuntime.store, tenant);
+  const linked = await seedLinkedItems(inlineRuntime.store, tenant, options.linkedItems, new Date().toISOString());
+
+  const variants: Record<'queued' | 'inline', Variant> = {
+    queued: { host: await startHost(queuedRuntime.http), webhookKey: queuedEnv.webhookKey, idle: async () => undefined },
+    inline: { host: await startHost({ ...inlineRuntime.http, store: inline.store }), webhookKey: inlineEnv.webhookKey, idle: inline.idle },
+  };
+  let sequence = 0;
+  const used: Record<'queued' | 'inline', number> = { queued: 0, inline: 0 };
+  const dataverseHeadersOnce = dataverseHeaders(dataverseTemplate);
+  const requestFor = (kind: Kind, side: 'queued' | 'inline'): (() => LoadRequest) => {
+    if (kind === 'dataverse') {
+      const path = `/api/dataverse/webhook?code=${encodeURIComponent(variants[side].webhookKey)}`;
+      return () => ({ path, headers: dataverseHeadersOnce, body: dataverseDeleteBody(dataverseTemplate, randomUUID()) });
+    }
+    return () => {
+      const target = linked[used[side]++ % linked.length]!;
+      return { path: '/api/graph/notifications', headers: { 'content-type': 'application/json' }, body: graphDeletedBody(graphTemplate, [target], `bench-${sequence++}`) };
+    };
+  };
+
+  const rows: AckRow[] = [];
+  try {
+    for (const kind of ['graph', 'dataverse'] as const) {
+      for (const rate of options.rates) {
+        const step = async (side: 'queued' | 'inline') => {
+          const result = await runLoadStep(variants[side].host.url, rate, requestFor(kind, side), options);
+          await variants[side].idle();
+          await new Promise((resolve) => setTimeout(resolve, options.pauseMs));
+          return result;
+        };
+        const queued = await step('queued');
+        const inlineStep = await step('inline');
+        rows.push({ kind, queued, inline: inlineStep });
+        if (kind === 'graph' && used.inline > linked.length) progress(`note: the inline host was sent more notifications (${used.inline}) than linked items (${linked.length})`);
+        progress(
+          `ack ${kind} @${rate}/s: queued ${queued.sustainedRate.toFixed(0)}/s p99 ${queued.p99Ms} ms; inline ${inlineStep.sustainedRate.toFixed(0)}/s p99 ${inlineStep.p99Ms} ms`,
+        );
+      }
+    }
+  } finally {
+    await variants.queued.host.close();
+    await variants.inline.host.close();
+  }
+  return rows;
+}
