@@ -41,9 +41,11 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(userNames: string[]): Promise<Harness> {
-  let now = START;
-  const [sandbox, azurite]: [TenantSandbox, TestAzurite] = await Promise.all([startTenantSandbox({ clock: () => now }), startTestAzurite()]);
+/** `realTime`: the clock follows the wall clock (for a spawned CLI, which has its own); else it starts at START. */
+export async function startHarness(userNames: string[], options: { realTime?: boolean } = {}): Promise<Harness> {
+  let offset = 0;
+  const nowMs = () => (options.realTime ? Date.now() : START) + offset;
+  const [sandbox, azurite]: [TenantSandbox, TestAzurite] = await Promise.all([startTenantSandbox({ clock: nowMs }), startTestAzurite()]);
   trustExtraCa(sandbox.ca);
   Object.assign(sandbox.graph.notificationSettings, { duplicateRate: 0, maxDelayMs: 0, backoffMs: 10, timeoutMs: 2000 });
   const users = userNames.map((displayName) => sandbox.directory.add({ displayName }));
@@ -52,7 +54,7 @@ export async function startHarness(userNames: string[]): Promise<Harness> {
     SYNC_USERS: users.map((u) => u.id).join(','),
   });
   const log = createLogger({ level: 'error' });
-  const clock = () => new Date(now);
+  const clock = () => new Date(nowMs());
 
   const connect = (skewMs: number) => {
     const credential = createCredential({
@@ -67,7 +69,7 @@ export async function startHarness(userNames: string[]): Promise<Harness> {
       config,
       store,
       log,
-      now: () => new Date(now + skewMs),
+      now: () => new Date(nowMs() + skewMs),
       graph: createGraphClient({ credential, baseUrl: sandbox.graphUrl }),
       dataverse: new DataverseClient({ url: sandbox.dataverseUrl, credential }),
     });
@@ -94,9 +96,9 @@ export async function startHarness(userNames: string[]): Promise<Harness> {
     processing: runtime.queue,
     server,
     users,
-    now: () => now,
+    now: nowMs,
     advance(ms) {
-      now += ms;
+      offset += ms;
       current = connect(0);
     },
     sync(options = {}) {
