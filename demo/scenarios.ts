@@ -212,7 +212,8 @@ export const SCENARIOS: Scenario[] = [
       const deleted = await outlookDelete(w, tracked, 'alice');
       await w.sb.dataverse.userUpdates(w.users.olga.systemUserId, 'contact', tracked.ref.id, { telephone1: '+1 555 0100' });
       const after = await observe(w, tracked, { origin: 'outlook', itemId: tracked.copies.alice!.itemId });
-      return { ...after, outcome: deleted.outcome };
+      const back = !deleted.outlook.alice && after.outlook.alice;
+      return { ...after, outcome: `${deleted.outcome}${back ? '; back in her mailbox after the CRM edit' : ''}` };
     },
   },
   {
