@@ -7,6 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import { startTenantSandbox, type DirectoryUser, type TenantSandbox } from '../../../sandbox/index.js';
 import type { Config } from '../../../src/config.js';
+import type { DomainEvent } from '../../../src/domain/event.js';
 import { DataverseClient } from '../../../src/dataverse/client.js';
 import { createCredential } from '../../../src/graph/auth.js';
 import { createGraphClient } from '../../../src/graph/client.js';
@@ -46,6 +47,7 @@ export async function startHarness(userNames: string[], options: { realTime?: bo
   let offset = 0;
   const nowMs = () => (options.realTime ? Date.now() : START) + offset;
   const [sandbox, azurite]: [TenantSandbox, TestAzurite] = await Promise.all([startTenantSandbox({ clock: nowMs }), startTestAzurite()]);
+  // The dispatcher is global and sandbox CAs share a name: one harness at a time per process.
   trustExtraCa(sandbox.ca);
   Object.assign(sandbox.graph.notificationSettings, { duplicateRate: 0, maxDelayMs: 0, backoffMs: 10, timeoutMs: 2000 });
   const users = userNames.map((displayName) => sandbox.directory.add({ displayName }));
@@ -127,4 +129,40 @@ export function meetingAt(nowMs: number, daysAhead: number) {
   const start = new Date(nowMs + daysAhead * 86_400_000);
   const end = new Date(start.getTime() + 3_600_000);
   return { start: { dateTime: start.toISOString().slice(0, 19), timeZone: 'UTC' }, end: { dateTime: end.toISOString().slice(0, 19), timeZone: 'UTC' } };
+}
+
+/** A CRM Update of the appointment, normalised as the Dataverse webhook receiver would. */
+export function crmAppointmentUpdate(a: { id: string; organizer: string; attendee: string; start: number; globalObjectId: string; statecode: number; at: number }): DomainEvent {
+  const { id, organizer, attendee, start, globalObjectId, statecode, at } = a;
+  const party = (role: 'organizer' | 'required', userId: string) => ({ role, type: 'systemuser', id: userId.toLowerCase(), address: null });
+  return {
+    id: `dataverse:op-${id}:Update:appointment:${id}`,
+    origin: 'crm',
+    change: 'updated',
+    entity: 'appointment',
+    receivedAt: new Date(at).toISOString(),
+    crm: {
+      ref: { entity: 'appointment', id },
+      organizationId: 'org',
+      operationId: `op-${id}`,
+      correlationId: null,
+      messageName: 'Update',
+      initiatingUserId: organizer.toLowerCase(),
+      initiatingUserAadObjectId: null,
+      snapshot: {
+        ref: { entity: 'appointment', id },
+        statecode,
+        scheduledStart: new Date(start).toISOString(),
+        owner: { entity: 'systemuser', id: organizer.toLowerCase() },
+        organizer: party('organizer', organizer),
+        requiredAttendees: [party('required', attendee)],
+        optionalAttendees: [],
+        globalObjectId,
+        messageId: null,
+        takenAt: new Date(at).toISOString(),
+      },
+      preImageMissing: false,
+      sizeExceeded: false,
+    },
+  };
 }

@@ -4,11 +4,10 @@
  * (entry ids translated by Graph), and the admin API. Plus To Do deletes found by polling.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DomainEvent } from '../../../src/domain/event.js';
 import { processEvent } from '../../../src/handlers/processor.js';
 import { CRM_ID_PROPERTY_ID } from '../../../src/links/crm-id-property.js';
 import { TEST_ADMIN_KEY } from '../../helpers/store.js';
-import { meetingAt, startHarness, type Harness } from './harness.js';
+import { crmAppointmentUpdate, meetingAt, startHarness, type Harness } from './harness.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -60,45 +59,17 @@ describe('links learned from a CRM Update', () => {
     });
     await h.drain();
     const start = Date.parse(`${(meeting.start as { dateTime: string }).dateTime}Z`);
+    // Captured as base64 (Exchange ActiveSync's form): the iCalUId is its hex.
+    const globalObjectId = Buffer.from(meeting.iCalUId as string, 'hex').toString('base64');
     const appointmentId = await h.sandbox.dataverse.createAppointment({
       subject: 'Roadmap',
       start,
       end: start + 3_600_000,
       organizer: { logicalName: 'systemuser', id: lena!.systemUserId },
       requiredAttendees: [{ logicalName: 'systemuser', id: max!.systemUserId }],
-      globalobjectid: Buffer.from(meeting.iCalUId as string, 'hex').toString('base64'),
+      globalobjectid: globalObjectId,
     });
-    const event: DomainEvent = {
-      id: `dataverse:op-1:Update:appointment:${appointmentId}`,
-      origin: 'crm',
-      change: 'updated',
-      entity: 'appointment',
-      receivedAt: new Date(h.now()).toISOString(),
-      crm: {
-        ref: { entity: 'appointment', id: appointmentId },
-        organizationId: 'org',
-        operationId: 'op-1',
-        correlationId: null,
-        messageName: 'Update',
-        initiatingUserId: null,
-        initiatingUserAadObjectId: null,
-        snapshot: {
-          ref: { entity: 'appointment', id: appointmentId },
-          statecode: 0,
-          scheduledStart: new Date(start).toISOString(),
-          owner: { entity: 'systemuser', id: lena!.systemUserId.toLowerCase() },
-          organizer: { role: 'organizer', type: 'systemuser', id: lena!.systemUserId.toLowerCase(), address: null },
-          requiredAttendees: [{ role: 'required', type: 'systemuser', id: max!.systemUserId.toLowerCase(), address: null }],
-          optionalAttendees: [],
-          // Captured as base64 (Exchange ActiveSync's form): the iCalUId is its hex.
-          globalObjectId: Buffer.from(meeting.iCalUId as string, 'hex').toString('base64'),
-          messageId: null,
-          takenAt: null,
-        },
-        preImageMissing: false,
-        sizeExceeded: false,
-      },
-    };
+    const event = crmAppointmentUpdate({ id: appointmentId, organizer: lena!.systemUserId, attendee: max!.systemUserId, start, globalObjectId, statecode: 0, at: h.now() });
     await processEvent(event, h.processing);
     const links = await h.store.links.listByRecord({ entity: 'appointment', id: appointmentId });
     expect(links.map((l) => [l.userId, l.role]).sort()).toEqual([

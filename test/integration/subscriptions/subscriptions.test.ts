@@ -7,10 +7,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DomainEvent } from '../../../src/domain/event.js';
 import { DELTA_NAMESPACE } from '../../../src/graph/delta.js';
-import { FALLBACK_LIFETIME_MINUTES, MAX_LIFETIME_MINUTES } from '../../../src/graph/subscriptions.js';
+import { FALLBACK_LIFETIME_MINUTES, MAX_LIFETIME_MINUTES, type SubscriptionOutcome } from '../../../src/graph/subscriptions.js';
 import { processEvent } from '../../../src/handlers/processor.js';
 import { peekQueue } from '../../helpers/store.js';
-import { meetingAt, startHarness, type Harness } from './harness.js';
+import { crmAppointmentUpdate, meetingAt, startHarness, type Harness } from './harness.js';
 
 const DAY = 86_400_000;
 const MINUTE = 60_000;
@@ -117,7 +117,8 @@ describe('subscriptions kept alive', () => {
       crmUserId: olga!.systemUserId.toLowerCase(),
     });
     // The record's snapshot, as a CRM Update webhook would have brought it.
-    await processEvent(crmUpdate(appointmentId, olga!.systemUserId, abe!.systemUserId, start, meeting.iCalUId as string, h.now()), h.processing);
+    const update = crmAppointmentUpdate({ id: appointmentId, organizer: olga!.systemUserId, attendee: abe!.systemUserId, start, globalObjectId: meeting.iCalUId as string, statecode: 3, at: h.now() });
+    await processEvent(update, h.processing);
     expect(await h.store.snapshots.get({ entity: 'appointment', id: appointmentId })).toMatchObject({ statecode: 3 });
 
     h.sandbox.graph.pauseNotifications();
@@ -135,15 +136,40 @@ describe('subscriptions kept alive', () => {
   });
 });
 
-describe('synced mailboxes and the per-mailbox quota', () => {
+describe('lifetime fallback, synced-set changes and the per-mailbox quota', () => {
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness(['Quinn Quota', 'Lea Leaver']);
   });
   afterAll(async () => h?.close());
 
+  const actionsOf = (outcomes: SubscriptionOutcome[], userId: string) => outcomes.filter((o) => o.userId === userId).map((o) => o.action);
+
+  it('asks for 10,080 minutes and settles for 4,230 when Graph answers 400', async () => {
+    // The service's clock runs a day ahead of Graph's: 10,080 minutes from its now is past Graph's limit.
+    const skewMs = DAY;
+    const outcomes = await h.sync({ skewMs }).checkSubscriptions();
+    expect(outcomes.map((o) => o.action)).toEqual(Array(6).fill('created'));
+    for (const sub of h.sandbox.graph.listSubscriptions()) expect(sub.expiresAt).toBe(h.now() + skewMs + FALLBACK_LIFETIME_MINUTES * MINUTE);
+  });
+
+  it('picks up a membership change on the next run: a mailbox that left is unsubscribed and forgotten', async () => {
+    const [quinn, lea] = h.users;
+    h.config.sync.users = [quinn!.id];
+    const outcomes = await h.sync().checkSubscriptions();
+    expect(actionsOf(outcomes, lea!.id)).toEqual(['removed', 'removed', 'removed']);
+    expect(actionsOf(outcomes, quinn!.id)).toEqual(['kept', 'kept', 'kept']);
+    expect(h.sandbox.graph.listSubscriptions().every((s) => s.mailboxId === quinn!.id)).toBe(true);
+    expect((await h.store.subscriptions.list()).every((s) => s.userId === quinn!.id)).toBe(true);
+    expect((await h.store.state.list(DELTA_NAMESPACE)).some((e) => e.key.startsWith(`${lea!.id}|`))).toBe(false);
+    h.config.sync.users = [quinn!.id, lea!.id];
+    expect(actionsOf(await h.sync().checkSubscriptions(), lea!.id)).toEqual(['created', 'created', 'created']);
+  });
+
   it('records a mailbox at its 1,000-subscription quota as blocked and does not retry it until asked', async () => {
     const [quinn, lea] = h.users;
+    h.config.sync.users = [lea!.id];
+    expect(actionsOf(await h.sync().checkSubscriptions(), quinn!.id)).toEqual(['removed', 'removed', 'removed']);
     // Other subscriptions of the same app fill Quinn's quota.
     for (let i = 0; i < 1000; i++) {
       h.sandbox.graph.subscriptions.add({
@@ -161,80 +187,17 @@ describe('synced mailboxes and the per-mailbox quota', () => {
         needsReauthorization: false,
       });
     }
+    h.config.sync.users = [quinn!.id, lea!.id];
     const first = await h.sync().checkSubscriptions();
-    const quinns = first.filter((o) => o.userId === quinn!.id);
-    expect(quinns.map((o) => o.action)).toEqual(['blocked', 'blocked', 'blocked']);
-    expect(quinns[0]!.detail).toMatch(/403.*maximum number of subscriptions/);
-    expect(first.filter((o) => o.userId === lea!.id).map((o) => o.action)).toEqual(['created', 'created', 'created']);
+    expect(actionsOf(first, quinn!.id)).toEqual(['blocked', 'blocked', 'blocked']);
+    expect(first.find((o) => o.userId === quinn!.id)!.detail).toMatch(/403.*maximum number of subscriptions/);
+    expect(actionsOf(first, lea!.id)).toEqual(['kept', 'kept', 'kept']);
     const rows = await h.sync().subscriptions();
     expect(rows.filter((r) => r.userId === quinn!.id).map((r) => r.health)).toEqual(['blocked', 'blocked', 'blocked']);
 
     for (let i = 0; i < 1000; i++) h.sandbox.graph.subscriptions.remove(`filler-${i}`);
-    expect((await h.sync().checkSubscriptions()).filter((o) => o.userId === quinn!.id).map((o) => o.action)).toEqual(['blocked', 'blocked', 'blocked']);
-    const retried = await h.sync().checkSubscriptions({ retryBlocked: true });
-    expect(retried.filter((o) => o.userId === quinn!.id).map((o) => o.action)).toEqual(['created', 'created', 'created']);
-  });
-
-  it('picks up a membership change on the next run: a mailbox that left is unsubscribed and forgotten', async () => {
-    const [quinn, lea] = h.users;
-    h.config.sync.users = [quinn!.id];
-    const outcomes = await h.sync().checkSubscriptions();
-    expect(outcomes.filter((o) => o.userId === lea!.id).map((o) => o.action)).toEqual(['removed', 'removed', 'removed']);
-    expect(h.sandbox.graph.listSubscriptions().every((s) => s.mailboxId === quinn!.id)).toBe(true);
-    expect((await h.store.subscriptions.list()).every((s) => s.userId === quinn!.id)).toBe(true);
-    expect((await h.store.state.list(DELTA_NAMESPACE)).some((e) => e.key.startsWith(`${lea!.id}|`))).toBe(false);
-    h.config.sync.users = [quinn!.id, lea!.id];
-    expect((await h.sync().checkSubscriptions()).filter((o) => o.action === 'created').map((o) => o.userId)).toEqual([lea!.id, lea!.id, lea!.id]);
+    expect(actionsOf(await h.sync().checkSubscriptions(), quinn!.id)).toEqual(['blocked', 'blocked', 'blocked']);
+    expect(actionsOf(await h.sync().checkSubscriptions({ retryBlocked: true }), quinn!.id)).toEqual(['created', 'created', 'created']);
   });
 });
 
-describe('subscription lifetime fallback', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness(['Flo Fallback']);
-  });
-  afterAll(async () => h?.close());
-
-  it('asks for 10,080 minutes and settles for 4,230 when Graph answers 400', async () => {
-    // The service's clock runs a day ahead of Graph's: 10,080 minutes from its now is past Graph's limit.
-    const skewMs = DAY;
-    const outcomes = await h.sync({ skewMs }).checkSubscriptions();
-    expect(outcomes.map((o) => o.action)).toEqual(['created', 'created', 'created']);
-    for (const sub of h.sandbox.graph.listSubscriptions()) expect(sub.expiresAt).toBe(h.now() + skewMs + FALLBACK_LIFETIME_MINUTES * MINUTE);
-  });
-});
-
-/** A CRM Update of the appointment, normalised as the Dataverse webhook receiver would. */
-function crmUpdate(id: string, organizer: string, attendee: string, start: number, globalObjectId: string, at: number): DomainEvent {
-  const party = (role: 'organizer' | 'required', userId: string) => ({ role, type: 'systemuser', id: userId.toLowerCase(), address: null });
-  return {
-    id: `dataverse:op-${id}:Update:appointment:${id}`,
-    origin: 'crm',
-    change: 'updated',
-    entity: 'appointment',
-    receivedAt: new Date(at).toISOString(),
-    crm: {
-      ref: { entity: 'appointment', id },
-      organizationId: 'org',
-      operationId: `op-${id}`,
-      correlationId: null,
-      messageName: 'Update',
-      initiatingUserId: organizer.toLowerCase(),
-      initiatingUserAadObjectId: null,
-      snapshot: {
-        ref: { entity: 'appointment', id },
-        statecode: 3,
-        scheduledStart: new Date(start).toISOString(),
-        owner: { entity: 'systemuser', id: organizer.toLowerCase() },
-        organizer: party('organizer', organizer),
-        requiredAttendees: [party('required', attendee)],
-        optionalAttendees: [],
-        globalObjectId,
-        messageId: null,
-        takenAt: new Date(at).toISOString(),
-      },
-      preImageMissing: false,
-      sizeExceeded: false,
-    },
-  };
-}

@@ -1,13 +1,11 @@
 /** Delta catch-up against the sandbox and Azurite: baselines, deletes enqueued once, lost sync state, scopes. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTenantSandbox, type DirectoryUser, type TenantSandbox } from '../../../sandbox/index.js';
+import type { DirectoryUser, TenantSandbox } from '../../../sandbox/index.js';
 import { catchUpScope, DELTA_NAMESPACE, deltaScopes, deltaStateKey, type DeltaDeps, type DeltaScope } from '../../../src/graph/delta.js';
-import { createCredential } from '../../../src/graph/auth.js';
-import { createGraphClient } from '../../../src/graph/client.js';
 import { createLogger } from '../../../src/log.js';
-import { trustExtraCa } from '../../../src/net/ca.js';
 import { startTestAzurite, type TestAzurite } from '../../helpers/azurite.js';
 import { peekQueue, testStore } from '../../helpers/store.js';
+import { startSandboxClients } from './sandbox-clients.js';
 
 let sandbox: TenantSandbox;
 let azurite: TestAzurite;
@@ -17,20 +15,13 @@ let user: DirectoryUser;
 const changed: string[] = [];
 
 beforeAll(async () => {
-  [sandbox, azurite] = await Promise.all([startTenantSandbox(), startTestAzurite()]);
-  trustExtraCa(sandbox.ca);
-  const credential = createCredential({
-    kind: 'client-secret',
-    tenantId: sandbox.tenantId,
-    clientId: sandbox.client.clientId,
-    clientSecret: sandbox.client.clientSecret,
-    authorityHost: sandbox.loginUrl,
-    ca: sandbox.ca,
-  });
+  const [clients, started] = await Promise.all([startSandboxClients(), startTestAzurite()]);
+  sandbox = clients.sandbox;
+  azurite = started;
   const { config, store } = testStore(azurite.connectionString);
   queueName = config.queue.name;
   deps = {
-    graph: createGraphClient({ credential, baseUrl: sandbox.graphUrl }),
+    graph: clients.graph,
     store,
     log: createLogger({ level: 'error' }),
     now: () => new Date(),

@@ -1,11 +1,9 @@
 /** Synced mailboxes from an Entra group (paged) and SYNC_USERS, read through Graph from the sandbox. */
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTenantSandbox, type DirectoryUser, type TenantSandbox } from '../../../sandbox/index.js';
-import { createCredential } from '../../../src/graph/auth.js';
-import { createGraphClient } from '../../../src/graph/client.js';
+import type { DirectoryUser, TenantSandbox } from '../../../sandbox/index.js';
 import { listSyncedUsers } from '../../../src/graph/synced-users.js';
-import { trustExtraCa } from '../../../src/net/ca.js';
+import { startSandboxClients } from './sandbox-clients.js';
 
 let sandbox: TenantSandbox;
 let graph: Client;
@@ -13,17 +11,7 @@ let members: DirectoryUser[];
 let outsider: DirectoryUser;
 
 beforeAll(async () => {
-  sandbox = await startTenantSandbox();
-  trustExtraCa(sandbox.ca);
-  const credential = createCredential({
-    kind: 'client-secret',
-    tenantId: sandbox.tenantId,
-    clientId: sandbox.client.clientId,
-    clientSecret: sandbox.client.clientSecret,
-    authorityHost: sandbox.loginUrl,
-    ca: sandbox.ca,
-  });
-  graph = createGraphClient({ credential, baseUrl: sandbox.graphUrl });
+  ({ sandbox, graph } = await startSandboxClients());
   members = Array.from({ length: 130 }, (_, i) => sandbox.directory.add({ displayName: `Member ${i}` }));
   outsider = sandbox.directory.add({ displayName: 'Outside Person' });
 });
