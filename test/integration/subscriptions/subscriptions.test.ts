@@ -200,4 +200,3 @@ describe('lifetime fallback, synced-set changes and the per-mailbox quota', () =
     expect(actionsOf(await h.sync().checkSubscriptions({ retryBlocked: true }), quinn!.id)).toEqual(['created', 'created', 'created']);
   });
 });
-
