@@ -28,6 +28,12 @@ export interface AckRow {
   inline: LoadStep;
 }
 
+export interface AckResult {
+  rows: AckRow[];
+  /** Median time of one storage round trip (queue properties read) on this machine, before the load. */
+  storageRoundTripMs: number;
+}
+
 export interface AckOptions extends LoadOptions {
   rates: number[];
   /** Mailboxes sending notifications (one subscription each). */
@@ -123,7 +129,17 @@ async function registerSubscriptions(store: Store, tenant: Tenant): Promise<void
   await inParallel(tenant.subscriptions, 16, (s) => store.subscriptions.put(s));
 }
 
-export async function runAcknowledge(infra: BenchInfra, options: AckOptions, progress: (line: string) => void): Promise<AckRow[]> {
+async function medianRoundTripMs(store: Store, samples: number): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const start = performance.now();
+    await store.ping();
+    times.push(performance.now() - start);
+  }
+  return times.sort((a, b) => a - b)[Math.floor(samples / 2)]!;
+}
+
+export async function runAcknowledge(infra: BenchInfra, options: AckOptions, progress: (line: string) => void): Promise<AckResult> {
   const dataverseTemplate = readFixture(DATAVERSE_DELETE_FIXTURE);
   const graphTemplate = readFixture(GRAPH_DELETED_FIXTURE);
   // The fixture's organizer as a user with a mailbox, so the inline host's Graph work has somewhere to go.
@@ -142,6 +158,7 @@ export async function runAcknowledge(infra: BenchInfra, options: AckOptions, pro
   await registerSubscriptions(inlineRuntime.store, tenant);
   const linked = await seedLinkedItems(inlineRuntime.store, tenant, options.linkedItems, new Date().toISOString());
 
+  const storageRoundTripMs = await medianRoundTripMs(queuedRuntime.store, 50);
   const variants: Record<'queued' | 'inline', Variant> = {
     queued: { host: await startHost(queuedRuntime.http), webhookKey: queuedEnv.webhookKey, idle: async () => undefined },
     inline: { host: await startHost({ ...inlineRuntime.http, store: inline.store }), webhookKey: inlineEnv.webhookKey, idle: inline.idle },
@@ -183,5 +200,5 @@ export async function runAcknowledge(infra: BenchInfra, options: AckOptions, pro
     await variants.queued.host.close();
     await variants.inline.host.close();
   }
-  return rows;
+  return { rows, storageRoundTripMs };
 }

@@ -7,13 +7,16 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runAcknowledge } from './acknowledge.js';
-import { runFanOuts } from './fanout.js';
-import { startInfra } from './infra.js';
+import { runAcknowledge, type AckOptions } from './acknowledge.js';
+import { runFanOuts, type FanOutOptions } from './fanout.js';
+import { REQUEST_LATENCY_MS, startInfra } from './infra.js';
 import { runPolicyAndParsing } from './policy-parsing.js';
 import { checkTargets, machine, renderReport, type BenchReport } from './report.js';
 
 const RESULTS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results', 'latest.json');
+
+const ACK: AckOptions = { rates: [100, 250, 500, 1000], durationSeconds: 5, connections: 100, timeoutSeconds: 10, mailboxes: 20, pauseMs: 500, linkedItems: 1600 };
+const FAN_OUT: FanOutOptions = { sizes: [10, 100, 500], throttledSize: 500, throttledShare: 0.2, timeoutMs: 180_000 };
 
 const progress = (line: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 
@@ -26,16 +29,13 @@ async function main(): Promise<void> {
   const infra = await startInfra();
   let report: BenchReport;
   try {
-    const acknowledge = await runAcknowledge(
-      infra,
-      { rates: [100, 250, 500, 1000], durationSeconds: 5, connections: 100, timeoutSeconds: 10, mailboxes: 20, pauseMs: 500, linkedItems: 600 },
-      progress,
-    );
-    const fanOut = await runFanOuts(infra, { sizes: [10, 100, 500], throttledSize: 500, throttledShare: 0.2, timeoutMs: 180_000 }, progress);
+    const acknowledge = await runAcknowledge(infra, ACK, progress);
+    const fanOut = await runFanOuts(infra, FAN_OUT, progress);
     report = {
       startedAt: startedAt.toISOString(),
       durationSeconds: (Date.now() - startedAt.getTime()) / 1000,
       machine: host,
+      settings: { acknowledge: ACK, fanOut: FAN_OUT, requestLatencyMs: REQUEST_LATENCY_MS },
       acknowledge,
       fanOut,
       policyParsing,
