@@ -128,7 +128,25 @@ async function execute(record: DecisionRecord, event: DomainEvent, deps: Process
   return executed;
 }
 
+/**
+ * Events in hand in this process. Two messages for one event (a redelivery that raced the first through
+ * the receiver, or a lease that ran out) often arrive in one batch: the second waits for the first and
+ * then finds its record, instead of deciding and executing a second time.
+ */
+const inHand = new Map<string, Promise<unknown>>();
+
 export async function processEvent(event: DomainEvent, deps: ProcessorDeps): Promise<DecisionRecord> {
+  const before = inHand.get(event.id) ?? Promise.resolve();
+  const run = before.catch(() => undefined).then(() => processOnce(event, deps));
+  inHand.set(event.id, run);
+  try {
+    return await run;
+  } finally {
+    if (inHand.get(event.id) === run) inHand.delete(event.id);
+  }
+}
+
+async function processOnce(event: DomainEvent, deps: ProcessorDeps): Promise<DecisionRecord> {
   const log = deps.log.child({ eventId: event.id });
   // Before the redelivery check: a retry after a failed look-up must learn again (writing a link twice is harmless).
   if (event.change !== 'deleted' && deps.learnLinks !== undefined) await deps.learnLinks(event);
