@@ -9,7 +9,7 @@ import { startTenantSandbox, type DirectoryUser, type TenantSandbox } from '../.
 import type { Config } from '../../../src/config.js';
 import type { DomainEvent } from '../../../src/domain/event.js';
 import { DataverseClient } from '../../../src/dataverse/client.js';
-import { createCredential } from '../../../src/graph/auth.js';
+import { createCredential, credentialConfigFromEnv } from '../../../src/graph/auth.js';
 import { createGraphClient } from '../../../src/graph/client.js';
 import { createRuntime, type Runtime } from '../../../src/handlers/runtime.js';
 import { createLogger } from '../../../src/log.js';
@@ -59,14 +59,14 @@ export async function startHarness(userNames: string[], options: { realTime?: bo
   const clock = () => new Date(nowMs());
 
   const connect = (skewMs: number) => {
-    const credential = createCredential({
-      kind: 'client-secret',
-      tenantId: sandbox.tenantId,
-      clientId: sandbox.client.clientId,
-      clientSecret: sandbox.client.clientSecret,
-      authorityHost: sandbox.loginUrl,
-      ca: sandbox.ca,
-    });
+    // Signed in as the service signs in: from its AZURE_* settings.
+    const settings = {
+      AZURE_TENANT_ID: sandbox.tenantId,
+      AZURE_CLIENT_ID: sandbox.client.clientId,
+      AZURE_CLIENT_SECRET: sandbox.client.clientSecret,
+      AZURE_AUTHORITY_HOST: sandbox.loginUrl,
+    };
+    const credential = createCredential(credentialConfigFromEnv(settings, sandbox.ca));
     return createSyncServices({
       config,
       store,
@@ -165,4 +165,30 @@ export function crmAppointmentUpdate(a: { id: string; organizer: string; attende
       sizeExceeded: false,
     },
   };
+}
+
+/** A meeting `organizer` sends to `attendee` in Outlook, `daysAhead` days after the shared clock; `start` in ms. */
+export function outlookMeeting(h: Harness, organizer: DirectoryUser, attendee: DirectoryUser, subject: string, daysAhead: number) {
+  const meeting = h.sandbox.graph.createEvent(organizer.id, {
+    subject,
+    ...meetingAt(h.now(), daysAhead),
+    attendees: [{ emailAddress: { address: attendee.mail }, type: 'required' }],
+  });
+  return { id: meeting.id as string, iCalUId: meeting.iCalUId as string, start: Date.parse(`${(meeting.start as { dateTime: string }).dateTime}Z`) };
+}
+
+/** The CRM appointment tracking that meeting (its globalobjectid as CRM keeps it); answers its id. */
+export function crmAppointmentFor(
+  h: Harness,
+  m: { start: number; subject: string; organizer: DirectoryUser; attendee: DirectoryUser; globalObjectId: string; statecode: number },
+): Promise<string> {
+  return h.sandbox.dataverse.createAppointment({
+    subject: m.subject,
+    start: m.start,
+    end: m.start + 3_600_000,
+    statecode: m.statecode,
+    organizer: { logicalName: 'systemuser', id: m.organizer.systemUserId },
+    requiredAttendees: [{ logicalName: 'systemuser', id: m.attendee.systemUserId }],
+    globalobjectid: m.globalObjectId,
+  });
 }

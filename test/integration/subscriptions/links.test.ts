@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processEvent } from '../../../src/handlers/processor.js';
 import { CRM_ID_PROPERTY_ID } from '../../../src/links/crm-id-property.js';
 import { TEST_ADMIN_KEY } from '../../helpers/store.js';
-import { crmAppointmentUpdate, meetingAt, startHarness, type Harness } from './harness.js';
+import { crmAppointmentFor, crmAppointmentUpdate, outlookMeeting, startHarness, type Harness } from './harness.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -52,23 +52,11 @@ describe('links learned from a CRM Update', () => {
   it('finds the meeting by iCalUId in the organizer’s and attendees’ mailboxes', async () => {
     const [lena, max] = h.users;
     // The meeting exists in Outlook before CRM knows it (so the notifications link nothing yet).
-    const meeting = h.sandbox.graph.createEvent(lena!.id, {
-      subject: 'Roadmap',
-      ...meetingAt(h.now(), 2),
-      attendees: [{ emailAddress: { address: max!.mail }, type: 'required' }],
-    });
+    const { iCalUId, start } = outlookMeeting(h, lena!, max!, 'Roadmap', 2);
     await h.drain();
-    const start = Date.parse(`${(meeting.start as { dateTime: string }).dateTime}Z`);
     // Captured as base64 (Exchange ActiveSync's form): the iCalUId is its hex.
-    const globalObjectId = Buffer.from(meeting.iCalUId as string, 'hex').toString('base64');
-    const appointmentId = await h.sandbox.dataverse.createAppointment({
-      subject: 'Roadmap',
-      start,
-      end: start + 3_600_000,
-      organizer: { logicalName: 'systemuser', id: lena!.systemUserId },
-      requiredAttendees: [{ logicalName: 'systemuser', id: max!.systemUserId }],
-      globalobjectid: globalObjectId,
-    });
+    const globalObjectId = Buffer.from(iCalUId, 'hex').toString('base64');
+    const appointmentId = await crmAppointmentFor(h, { start, subject: 'Roadmap', organizer: lena!, attendee: max!, globalObjectId, statecode: 0 });
     const event = crmAppointmentUpdate({ id: appointmentId, organizer: lena!.systemUserId, attendee: max!.systemUserId, start, globalObjectId, statecode: 0, at: h.now() });
     await processEvent(event, h.processing);
     const links = await h.store.links.listByRecord({ entity: 'appointment', id: appointmentId });

@@ -10,7 +10,7 @@ import { DELTA_NAMESPACE } from '../../../src/graph/delta.js';
 import { FALLBACK_LIFETIME_MINUTES, MAX_LIFETIME_MINUTES, type SubscriptionOutcome } from '../../../src/graph/subscriptions.js';
 import { processEvent } from '../../../src/handlers/processor.js';
 import { peekQueue } from '../../helpers/store.js';
-import { crmAppointmentUpdate, meetingAt, startHarness, type Harness } from './harness.js';
+import { crmAppointmentFor, crmAppointmentUpdate, meetingAt, outlookMeeting, startHarness, type Harness } from './harness.js';
 
 const DAY = 86_400_000;
 const MINUTE = 60_000;
@@ -95,34 +95,21 @@ describe('subscriptions kept alive', () => {
 
   it('catches up after missed: a delete made while notifications were lost is enqueued and decided', async () => {
     const [olga, abe] = h.users;
-    const meeting = h.sandbox.graph.createEvent(olga!.id, {
-      subject: 'Pricing workshop',
-      ...meetingAt(h.now(), 5),
-      attendees: [{ emailAddress: { address: abe!.mail }, type: 'required' }],
-    });
-    const start = Date.parse(`${(meeting.start as { dateTime: string }).dateTime}Z`);
-    const appointmentId = await h.sandbox.dataverse.createAppointment({
-      subject: 'Pricing workshop',
-      start,
-      end: start + 3_600_000,
-      statecode: 3,
-      organizer: { logicalName: 'systemuser', id: olga!.systemUserId },
-      requiredAttendees: [{ logicalName: 'systemuser', id: abe!.systemUserId }],
-      globalobjectid: meeting.iCalUId as string,
-    });
+    const { id: meetingId, iCalUId, start } = outlookMeeting(h, olga!, abe!, 'Pricing workshop', 5);
+    const appointmentId = await crmAppointmentFor(h, { start, subject: 'Pricing workshop', organizer: olga!, attendee: abe!, globalObjectId: iCalUId, statecode: 3 });
     await h.drain(); // created notifications: the service reads the meeting and links it
-    expect(await h.store.links.getByItem(olga!.id, meeting.id as string)).toMatchObject({
+    expect(await h.store.links.getByItem(olga!.id, meetingId)).toMatchObject({
       crm: { entity: 'appointment', id: appointmentId },
       role: 'organizer',
       crmUserId: olga!.systemUserId.toLowerCase(),
     });
     // The record's snapshot, as a CRM Update webhook would have brought it.
-    const update = crmAppointmentUpdate({ id: appointmentId, organizer: olga!.systemUserId, attendee: abe!.systemUserId, start, globalObjectId: meeting.iCalUId as string, statecode: 3, at: h.now() });
+    const update = crmAppointmentUpdate({ id: appointmentId, organizer: olga!.systemUserId, attendee: abe!.systemUserId, start, globalObjectId: iCalUId, statecode: 3, at: h.now() });
     await processEvent(update, h.processing);
     expect(await h.store.snapshots.get({ entity: 'appointment', id: appointmentId })).toMatchObject({ statecode: 3 });
 
     h.sandbox.graph.pauseNotifications();
-    expect(h.sandbox.graph.userDeletesItem(olga!.id, 'event', meeting.id as string)).toBe(true);
+    expect(h.sandbox.graph.userDeletesItem(olga!.id, 'event', meetingId)).toBe(true);
     await h.sandbox.graph.notificationsIdle();
     h.sandbox.graph.resumeNotifications();
     expect(await h.drain()).toBe(0); // the delete's notification was lost
@@ -130,9 +117,9 @@ describe('subscriptions kept alive', () => {
     const sub = live().find((s) => s.resource === `users/${olga!.id}/events`)!;
     h.sandbox.graph.fireLifecycle(sub.id, 'missed');
     await h.drain();
-    const decision = await h.store.decisions.getByEvent(`graph-delta:${olga!.id}:event:${meeting.id as string}:deleted`);
+    const decision = await h.store.decisions.getByEvent(`graph-delta:${olga!.id}:event:${meetingId}:deleted`);
     expect(decision).toMatchObject({ ruleId: 'outlook.appointment.active.organizer', action: 'propagate', status: 'decided' });
-    expect(decision!.input?.outlook).toMatchObject({ userId: olga!.id, itemKind: 'event', itemId: meeting.id });
+    expect(decision!.input?.outlook).toMatchObject({ userId: olga!.id, itemKind: 'event', itemId: meetingId });
   });
 });
 
