@@ -1,9 +1,10 @@
 /**
  * Backfill: links for the items that already exist in the synced mailboxes (events, contacts, messages),
  * read page by page with the CRM-id stamp expanded and matched a page at a time. Progress is stored per
- * mailbox and kind (the page being worked on and how many of its items are done), so an interrupted run
- * resumes where it stopped; once every mailbox is done the cursors are cleared and the next run is a
- * fresh pass. Rerunning is safe: links are written by item, an unchanged link is not rewritten.
+ * mailbox and kind (the page being worked on and how many of its items are done) from the start of a run,
+ * so an interrupted run resumes where it stopped and `pendingBackfillUsers` names the mailboxes a run has
+ * not finished; once a run's mailboxes are done their cursors are cleared and the next run is a fresh
+ * pass. Rerunning is safe: links are written by item, an unchanged link is not rewritten.
  */
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { z } from 'zod';
@@ -71,6 +72,13 @@ export interface BackfillSummary {
 }
 
 const cursorKey = (userId: string, itemKind: OutlookItemKind) => `${userId.toLowerCase()}|${itemKind}`;
+const FRESH: Cursor = { pageUrl: null, done: 0, complete: false };
+
+/** Mailboxes (lower-cased ids) with a backfill started and not finished. */
+export async function pendingBackfillUsers(store: Store): Promise<string[]> {
+  const users = (await store.state.list(BACKFILL_NAMESPACE)).map((entry) => entry.key.split('|')[0] ?? '');
+  return [...new Set(users.filter(Boolean))];
+}
 
 export async function backfillLinks(deps: BackfillDeps, options: BackfillOptions): Promise<BackfillSummary> {
   const { store } = deps;
@@ -91,12 +99,17 @@ export async function backfillLinks(deps: BackfillDeps, options: BackfillOptions
     resumed: stored.size > 0,
     complete: false,
   };
+  // Every scope of the run is on record before any work, so a run cut short names all it did not finish.
+  for (const { userId, itemKind } of scopes) {
+    const key = cursorKey(userId, itemKind);
+    if (!stored.has(key)) await store.state.set(BACKFILL_NAMESPACE, key, JSON.stringify(FRESH));
+  }
   const budgetLeft = () => (options.maxItems === undefined ? Infinity : options.maxItems - summary.processed);
   const stopped = () => options.signal?.aborted === true || budgetLeft() <= 0;
 
   for (const { userId, itemKind } of scopes) {
     const key = cursorKey(userId, itemKind);
-    let cursor = stored.get(key) ?? { pageUrl: null, done: 0, complete: false };
+    let cursor = stored.get(key) ?? FRESH;
     const report = () => options.onProgress?.({ userId, itemKind, scopesDone: summary.scopesDone, scopesTotal: summary.scopesTotal, processed: summary.processed, linked: summary.linked });
     while (!cursor.complete && !stopped()) {
       const request =
@@ -121,7 +134,7 @@ export async function backfillLinks(deps: BackfillDeps, options: BackfillOptions
     report();
   }
   summary.complete = summary.scopesDone === summary.scopesTotal;
-  if (summary.complete) for (const entry of await store.state.list(BACKFILL_NAMESPACE)) await store.state.remove(BACKFILL_NAMESPACE, entry.key);
+  if (summary.complete) for (const { userId, itemKind } of scopes) await store.state.remove(BACKFILL_NAMESPACE, cursorKey(userId, itemKind));
   log.info('backfill run ended', { ...summary });
   return summary;
 }

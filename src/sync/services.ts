@@ -20,7 +20,7 @@ import {
 } from '../graph/subscriptions.js';
 import { listSyncedUsers, type SyncedUsersResult } from '../graph/synced-users.js';
 import { pollTodo, type TodoPollResult } from '../graph/todo-poller.js';
-import { backfillLinks, type BackfillOptions, type BackfillSummary } from '../links/backfill.js';
+import { backfillLinks, pendingBackfillUsers, type BackfillOptions, type BackfillSummary } from '../links/backfill.js';
 import { createCrmUsers } from '../links/crm-users.js';
 import { importExchangeMappings, type ImportSummary } from '../links/import-mappings.js';
 import { createLinkLearner, type LinkLearner } from '../links/learn.js';
@@ -28,6 +28,12 @@ import { GraphItem } from '../links/match.js';
 import type { Logger } from '../log.js';
 import type { LifecycleNotice } from '../store/messages.js';
 import type { Store } from '../store/index.js';
+
+/**
+ * Items a subscription check links per run in mailboxes that are new to the synced set (or whose backfill
+ * is unfinished); the rest follows on the next runs, so one timer run stays short.
+ */
+export const AUTO_BACKFILL_ITEMS = 2000;
 
 export interface SyncDeps {
   config: Pick<Config, 'sync' | 'graph'>;
@@ -42,7 +48,10 @@ export interface SyncServices {
   learner: LinkLearner;
   /** The synced mailboxes as configured now (group members plus listed users). */
   syncedUsers(): Promise<SyncedUsersResult>;
-  /** The subscription timer: create, renew, recreate, remove, for the synced mailboxes of this run. */
+  /**
+   * The subscription timer: create, renew, recreate, remove, for the synced mailboxes of this run; then the
+   * links of new mailboxes' existing items (a bounded slice of backfill per run).
+   */
   checkSubscriptions(options?: ReconcileOptions): Promise<SubscriptionOutcome[]>;
   /** The stored subscriptions with expiry and health (`delete-sync subscriptions`). */
   subscriptions(): Promise<SubscriptionRow[]>;
@@ -100,7 +109,8 @@ export function createSyncServices(deps: SyncDeps): SyncServices {
     syncedUsers,
     manager: getManager,
     async checkSubscriptions(options) {
-      const outcomes = await getManager().reconcile(await userIds(), options);
+      const ids = await userIds();
+      const outcomes = await getManager().reconcile(ids, options);
       const count = (action: SubscriptionOutcome['action']) => outcomes.filter((o) => o.action === action).length;
       log.info('subscription check done', {
         created: count('created'),
@@ -110,6 +120,10 @@ export function createSyncServices(deps: SyncDeps): SyncServices {
         blocked: count('blocked'),
         failed: count('failed'),
       });
+      const synced = new Map(ids.map((id) => [id.toLowerCase(), id]));
+      const fresh = outcomes.filter((o) => o.action === 'created').map((o) => o.userId.toLowerCase());
+      const linking = [...new Set([...fresh, ...(await pendingBackfillUsers(store))])].flatMap((id) => synced.get(id) ?? []);
+      if (linking.length > 0) await backfillLinks({ graph, store, log, learner }, { userIds: linking, maxItems: AUTO_BACKFILL_ITEMS });
       return outcomes;
     },
     subscriptions: () => subscriptionRows(store, now()),

@@ -3,7 +3,7 @@
  * cursor without reading an item twice, and a rerun after completion is a fresh pass that writes nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BACKFILL_NAMESPACE, type BackfillProgress } from '../../../src/links/backfill.js';
+import { BACKFILL_NAMESPACE, pendingBackfillUsers, type BackfillProgress } from '../../../src/links/backfill.js';
 import { CRM_ID_PROPERTY_ID } from '../../../src/links/crm-id-property.js';
 import { meetingAt, startHarness, type Harness } from './harness.js';
 
@@ -45,7 +45,7 @@ describe('backfill', () => {
     const first = await h.sync().backfill({ maxItems: 4, onProgress: (p) => progress.push(p) });
     expect(first).toMatchObject({ processed: 4, linked: 4, complete: false, resumed: false });
     expect(progress.at(-1)).toMatchObject({ processed: 4, linked: 4, scopesDone: 0, scopesTotal: 3 });
-    expect(await h.store.state.list(BACKFILL_NAMESPACE)).not.toEqual([]);
+    expect(await pendingBackfillUsers(h.store)).toEqual([h.users[0]!.id.toLowerCase()]);
 
     const second = await h.sync().backfill({});
     expect(second).toMatchObject({ resumed: true, complete: true, scopesDone: 3 });
@@ -58,6 +58,7 @@ describe('backfill', () => {
     }
     for (const id of contacts) expect(await h.store.links.listByRecord({ entity: 'contact', id })).toHaveLength(1);
     expect(await h.store.state.list(BACKFILL_NAMESPACE)).toEqual([]);
+    expect(await pendingBackfillUsers(h.store)).toEqual([]);
   });
 
   it('a rerun after completion is a fresh pass that finds every link already there', async () => {

@@ -10,11 +10,28 @@ import { TEST_ADMIN_KEY } from '../../helpers/store.js';
 import { crmAppointmentFor, crmAppointmentUpdate, outlookMeeting, startHarness, type Harness } from './harness.js';
 
 let h: Harness;
+let existingContact: { itemId: string; crmId: string };
 beforeAll(async () => {
   h = await startHarness(['Lena Linker', 'Max Member']);
+  const [, max] = h.users;
+  // Tracked before the mailbox joined the synced set.
+  const crmId = await h.sandbox.dataverse.createContact({ lastname: 'Existing', ownerId: max!.systemUserId });
+  const contact = h.sandbox.graph.createContact(max!.id, { displayName: 'Existing', singleValueExtendedProperties: [{ id: CRM_ID_PROPERTY_ID, value: crmId }] });
+  existingContact = { itemId: contact.id as string, crmId };
   await h.sync().checkSubscriptions();
 });
 afterAll(async () => h?.close());
+
+describe('a mailbox new to the synced set', () => {
+  it('is subscribed and its existing tracked items are linked by the same run', async () => {
+    const [, max] = h.users;
+    expect(h.sandbox.graph.listSubscriptions().filter((s) => s.mailboxId === max!.id)).toHaveLength(3);
+    expect(await h.store.links.getByItem(max!.id, existingContact.itemId)).toMatchObject({
+      crm: { entity: 'contact', id: existingContact.crmId },
+      source: 'backfill',
+    });
+  });
+});
 
 describe('links learned from Graph notifications', () => {
   it('links a contact by the CRM-id stamp and an e-mail by internetMessageId', async () => {
