@@ -15,6 +15,7 @@ import { z } from 'zod';
 import { DeltaPage, type DeltaItem } from '../contracts/graph.js';
 import type { OutlookItemKind } from '../domain/event.js';
 import { outlookDeleteFromDelta } from '../domain/normalize-graph.js';
+import { DeleteSyncError } from '../errors.js';
 import { enqueueOnce } from '../handlers/enqueue.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/index.js';
@@ -106,7 +107,9 @@ async function runRound(graph: Client, url: string, visit: (item: DeltaItem) => 
     const page = DeltaPage.parse(await graph.api(next).headers(IMMUTABLE_ID).get());
     for (const item of page.value) await visit(item);
     if (page['@odata.deltaLink'] !== undefined) return page['@odata.deltaLink'];
-    if (page['@odata.nextLink'] === undefined) throw new Error('Delta page has neither nextLink nor deltaLink');
+    if (page['@odata.nextLink'] === undefined) {
+      throw new DeleteSyncError('DS_ERR_UPSTREAM', 'Graph answered a delta page with neither @odata.nextLink nor @odata.deltaLink');
+    }
     next = page['@odata.nextLink'];
   }
 }

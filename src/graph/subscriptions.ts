@@ -233,13 +233,12 @@ export function createSubscriptionManager(deps: SubscriptionManagerDeps): Subscr
     for (const entry of await store.state.list(HEALTH_NAMESPACE)) if (entry.key.startsWith(prefix)) await store.state.remove(HEALTH_NAMESPACE, entry.key);
   }
 
-  async function keepAlive(sub: GraphSubscription): Promise<SubscriptionOutcome> {
-    const { userId, itemKind } = sub;
+  async function keepAlive(sub: GraphSubscription, itemKind: SubscribedKind): Promise<SubscriptionOutcome> {
+    const { userId } = sub;
     const now = deps.now().getTime();
-    const kind = itemKind as SubscribedKind;
     if (Date.parse(sub.expirationDateTime) <= now) {
       await store.subscriptions.remove(sub.id);
-      return subscribe(userId, kind, 'recreated');
+      return subscribe(userId, itemKind, 'recreated');
     }
     if (now < renewAt(sub).getTime()) return { userId, itemKind, action: 'kept', subscriptionId: sub.id, detail: `expires ${sub.expirationDateTime}` };
     try {
@@ -249,7 +248,7 @@ export function createSubscriptionManager(deps: SubscriptionManagerDeps): Subscr
     } catch (error) {
       if (graphStatus(error) === 404) {
         await store.subscriptions.remove(sub.id);
-        return subscribe(userId, kind, 'recreated');
+        return subscribe(userId, itemKind, 'recreated');
       }
       const detail = describeGraphFailure(error);
       await recordHealth(userId, itemKind, 'failing', sub.id, `renewal failed: ${detail}`);
@@ -311,7 +310,7 @@ export function createSubscriptionManager(deps: SubscriptionManagerDeps): Subscr
           const current = mine.sort((a, b) => b.expirationDateTime.localeCompare(a.expirationDateTime))[0];
           if (current !== undefined) {
             kept.add(current.id);
-            outcomes.push(await keepAlive(current));
+            outcomes.push(await keepAlive(current, itemKind));
             continue;
           }
           const health = await readHealth(healthKey(userId, itemKind));
