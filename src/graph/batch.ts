@@ -232,6 +232,12 @@ export async function fanOut(transport: BatchTransport, ops: readonly ItemOp[], 
 
     if (queue.length === 0 && running.size === 0) break;
     const waiting = queue.filter((p) => p.notBefore > now);
+    // Nothing to wake for but a batch in flight: no timer, whose pending sleep would keep a short-lived
+    // process (the delete-sync CLI) alive until the deadline.
+    if (waiting.length === 0 && running.size > 0) {
+      await Promise.race(running);
+      continue;
+    }
     const wakeAt = waiting.length > 0 ? Math.min(options.deadline, ...waiting.map((p) => p.notBefore)) : options.deadline;
     const timer = clock.sleep(Math.max(1, wakeAt - now));
     await (running.size > 0 ? Promise.race([...running, timer]) : timer);
