@@ -23,6 +23,8 @@ export interface LoadStep {
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
+  /** CPU time of this whole process (host, load generator, sandbox) per 2xx answer, in ms. */
+  cpuMsPerAnswer: number;
 }
 
 export interface LoadOptions {
@@ -34,6 +36,7 @@ export interface LoadOptions {
 }
 
 export async function runLoadStep(baseUrl: string, rate: number, next: () => LoadRequest, options: LoadOptions): Promise<LoadStep> {
+  const cpuBefore = process.cpuUsage();
   const result = await autocannon({
     url: baseUrl,
     connections: Math.min(options.connections, rate),
@@ -50,6 +53,7 @@ export async function runLoadStep(baseUrl: string, rate: number, next: () => Loa
       },
     ],
   });
+  const cpu = process.cpuUsage(cpuBefore);
   const ok = result['2xx'];
   return {
     offeredRate: rate,
@@ -61,5 +65,6 @@ export async function runLoadStep(baseUrl: string, rate: number, next: () => Loa
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     maxMs: result.latency.max,
+    cpuMsPerAnswer: (cpu.user + cpu.system) / 1000 / Math.max(ok, 1),
   };
 }

@@ -18,7 +18,7 @@ export interface TargetCheck {
 export interface BenchReport {
   startedAt: string;
   durationSeconds: number;
-  machine: { cpus: number; cpuModel: string; node: string; loadAverageAtStart: number[] };
+  machine: { cpus: number; cpuModel: string; node: string; loadAverageAtStart: number[]; loadAverageAtEnd: number[] };
   settings: Record<string, unknown>;
   acknowledge: AckResult;
   fanOut: FanOutResult;
@@ -54,7 +54,7 @@ export function checkTargets({ rows: ack, storageRoundTripMs }: AckResult, fanOu
       pass,
       note: pass
         ? ''
-        : `the queued host answers at most ${perSecond(ceiling)} here: each notification costs 5 storage round trips (subscription read, dedupe claim, enqueue, dedupe read + write) to Azurite, ${ms(storageRoundTripMs)} each unloaded, and Azurite shares the 2 cores with the host and the load generator`,
+        : `the queued host answers at most ${perSecond(ceiling)} here. Each notification costs 5 storage round trips (subscription read, dedupe claim, enqueue, dedupe read + write; ${ms(storageRoundTripMs)} each unloaded) and ${ms(queued.cpuMsPerAnswer)} of CPU in the bench process (host, storage SDK, load generator), while Azurite, the host and the machine's other work share 2 cores`,
     });
   }
   const batched = run(fanOut, FANOUT_TARGET_SIZE, 'batched');
@@ -124,7 +124,7 @@ export function renderReport(report: BenchReport): string {
   const t = report.fanOut.throttled;
   const p = report.policyParsing;
   return [
-    `## Benchmark run ${report.startedAt} (${report.machine.cpus} × ${report.machine.cpuModel}, Node ${report.machine.node}, load ${report.machine.loadAverageAtStart.map((l) => l.toFixed(1)).join(' ')} at start; ${Math.round(report.durationSeconds)} s)`,
+    `## Benchmark run ${report.startedAt} (${report.machine.cpus} × ${report.machine.cpuModel}, Node ${report.machine.node}, load average ${report.machine.loadAverageAtStart[0]?.toFixed(1)} at start, ${report.machine.loadAverageAtEnd[0]?.toFixed(1)} at end; ${Math.round(report.durationSeconds)} s)`,
     '',
     '### 1. Acknowledge (autocannon, fixed offered rate; latency p50 / p99)',
     '',
@@ -161,7 +161,7 @@ export function renderReport(report: BenchReport): string {
   ].join('\n');
 }
 
-export function machine(): BenchReport['machine'] {
+export function machine(): Omit<BenchReport['machine'], 'loadAverageAtEnd'> {
   const cpus = os.cpus();
   return { cpus: cpus.length, cpuModel: cpus[0]?.model.trim() ?? 'unknown', node: process.versions.node, loadAverageAtStart: os.loadavg() };
 }

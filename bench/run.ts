@@ -5,6 +5,7 @@
  * a missed target is reported, not failed.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runAcknowledge, type AckOptions } from './acknowledge.js';
@@ -34,7 +35,7 @@ async function main(): Promise<void> {
     report = {
       startedAt: startedAt.toISOString(),
       durationSeconds: (Date.now() - startedAt.getTime()) / 1000,
-      machine: host,
+      machine: { ...host, loadAverageAtEnd: os.loadavg() },
       settings: { acknowledge: ACK, fanOut: FAN_OUT, requestLatencyMs: REQUEST_LATENCY_MS },
       acknowledge,
       fanOut,
