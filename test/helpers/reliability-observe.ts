@@ -53,11 +53,14 @@ export interface RetryAfterGap {
   gapMs: number;
 }
 
-/** For each Graph 429 that was asked again: the Retry-After and the time until it was. */
+/**
+ * For each Graph 429 on an item that was asked again: the Retry-After and the time until it was. A
+ * `$batch` envelope is no item (each batch carries other requests), so it is left out.
+ */
 export function graphRetryGaps(answered: Answered[]): RetryAfterGap[] {
   const gaps: RetryAfterGap[] = [];
   answered.forEach((a, i) => {
-    if (a.status !== 429 || a.retryAfterMs === null) return;
+    if (a.status !== 429 || a.retryAfterMs === null || a.path.startsWith('/$batch')) return;
     const next = answered.slice(i + 1).find((b) => b.method === a.method && b.path === a.path);
     if (next) gaps.push({ path: a.path, retryAfterMs: a.retryAfterMs, gapMs: next.at - a.at });
   });

@@ -40,6 +40,8 @@ export interface ReliabilityWorld {
   service: ServiceProcess;
   store: Store;
   config: Config;
+  /** The service's settings (for the delete-sync CLI, which reads the same). */
+  env: Record<string, string>;
   /** Secrets the service was given, for the log check. */
   secrets: string[];
   users: DirectoryUser[];
@@ -174,6 +176,7 @@ export async function startReliabilityWorld(options: ReliabilityWorldOptions = {
       service,
       store,
       config,
+      env,
       secrets: [webhookKey, adminKey, sb.client.clientSecret],
       users,
       async trackMeeting(subject, organizer, attendees) {

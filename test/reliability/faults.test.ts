@@ -49,6 +49,26 @@ describe('faults', () => {
     process.stderr.write(`[faults] Dataverse: Retry-After 2000 ms, next request after ${gaps.join(' ms, ')} ms\n`);
   }, 90_000);
 
+  it('waits out each Graph Retry-After before asking for that item again (measured)', async () => {
+    const { sb, users } = world;
+    const [owner] = users as [typeof users[0]];
+    const contacts = [await world.trackContact('ThrottledA', owner, users), await world.trackContact('ThrottledB', owner, users)];
+    await world.quiesce();
+    const from = seen.graph.length;
+    sb.faults.set('graph', { throttleRate: 0.35, retryAfterSeconds: 1 });
+    try {
+      for (const c of contacts) await sb.dataverse.userDeletes(owner.systemUserId, 'contact', c.ref.id);
+      await world.quiesce(60_000);
+    } finally {
+      sb.faults.reset();
+    }
+    for (const c of contacts) for (const copy of c.copies.filter((x) => x.user !== owner)) expect(sb.graph.item(copy.user.id, 'contact', copy.itemId)).toBeUndefined();
+    const gaps = graphRetryGaps(seen.graph.slice(from));
+    expect(gaps.length).toBeGreaterThanOrEqual(3);
+    expect(gaps.filter((g) => g.gapMs < g.retryAfterMs), 'asked again before Retry-After').toEqual([]);
+    process.stderr.write(`[faults] Graph: ${gaps.length} throttled items asked again after ${gaps.map((g) => g.gapMs).join(', ')} ms (Retry-After 1000 ms)\n`);
+  }, 90_000);
+
   const count = runs(1, 5);
   it.each(Array.from({ length: count }, (_, i) => i + 1))(`run %i of ${count}: 30 per cent of calls failing and storage down for a while → everything completes, Retry-After honoured, retries bounded`, async (run) => {
     const { sb, users } = world;
@@ -105,7 +125,8 @@ describe('faults', () => {
     const failed = calls.filter((c) => c.status === 0 || c.status === 429 || c.status >= 500).length;
     process.stderr.write(
       `[faults] run ${run}: ${calls.length} Graph calls, ${failed} failed (${Math.round((100 * failed) / calls.length)} %), ${gaps.length} 429s asked again, ` +
-        `shortest wait ${Math.min(...gaps.map((g) => g.gapMs - g.retryAfterMs))} ms beyond Retry-After, most 5xx/drops for one item ${worst}\n`,
+        `shortest wait ${Math.min(...gaps.map((g) => g.gapMs - g.retryAfterMs))} ms beyond Retry-After, most 5xx/drops for one item ${worst}\n` +
+        gaps.map((g) => `  ${g.path.slice(0, 60)} Retry-After ${g.retryAfterMs} ms, asked again after ${g.gapMs} ms\n`).join(''),
     );
   }, 180_000);
 
