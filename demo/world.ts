@@ -42,6 +42,8 @@ export interface World {
   pollTodo(): Promise<void>;
   /** Waits until every notification, webhook and queue message has been handled. */
   quiesce(timeoutMs?: number): Promise<void>;
+  /** Messages in the poison queue (given up after the last attempt). */
+  poisoned(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -123,8 +125,11 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     await sync.checkSubscriptions();
     await sync.pollTodo();
 
-    const queue = new QueueClient(azurite.connectionString, service.config.queue.name);
-    const queueLength = async () => (await queue.getProperties()).approximateMessagesCount ?? 0;
+    const length = async (name: string) => {
+      const queue = new QueueClient(azurite.connectionString, name);
+      return (await queue.exists()) ? ((await queue.getProperties()).approximateMessagesCount ?? 0) : 0;
+    };
+    const queueLength = () => length(service.config.queue.name);
     const progress = () => `${sb.graph.deliveries.length}|${sb.dataverse.deliveries().length}|${sb.deleteLog.entries().length}`;
 
     async function quiesce(timeoutMs = 20_000): Promise<void> {
@@ -152,6 +157,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
         await sync.pollTodo();
       },
       quiesce,
+      poisoned: () => length(service.config.queue.poisonName),
       close,
     };
   } catch (error) {

@@ -2,7 +2,6 @@
  * The cascade and the Delete-privilege row in detail: which deletes the sandbox served, as whom, and the
  * decisions behind them, ending with nothing more happening (echoes recognised by their tombstones).
  */
-import { QueueClient } from '@azure/storage-queue';
 import { describe, expect, it } from 'vitest';
 import { trackedMeeting } from '../../demo/tracked.js';
 import { crmRecordKey, outlookItemKey, type DecisionRecord } from '../../src/store/decisions.js';
@@ -12,12 +11,6 @@ const world = useWorld();
 
 const byTime = (a: DecisionRecord, b: DecisionRecord) => a.decidedAt.localeCompare(b.decidedAt);
 
-async function poisoned(): Promise<number> {
-  const { service } = world();
-  const connection = service.config.storage.kind === 'connectionString' ? service.config.storage.connectionString : '';
-  const poison = new QueueClient(connection, service.config.queue.poisonName);
-  return (await poison.exists()) ? ((await poison.getProperties()).approximateMessagesCount ?? 0) : 0;
-}
 
 describe('cascade: the organizer deletes a future meeting in Outlook', () => {
   it('deletes the CRM record as the organizer; its Delete webhook deletes the attendees’ copies; the echoes end it', async () => {
@@ -62,7 +55,7 @@ describe('cascade: the organizer deletes a future meeting in Outlook', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     await w.quiesce();
     expect(w.sb.deleteLog.entries().length).toBe(settled);
-    expect(await poisoned()).toBe(0);
+    expect(await w.poisoned()).toBe(0);
     expect(w.sb.deleteLog.deletedTwice()).toEqual([]);
   });
 });

@@ -3,7 +3,6 @@
  * random (so they overtake each other), the table's rows end exactly as they do with clean delivery:
  * one decision per delete, nothing deleted twice, nothing poisoned.
  */
-import { QueueClient } from '@azure/storage-queue';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SCENARIOS, sideState } from '../../demo/scenarios.js';
 import { trackedMeeting } from '../../demo/tracked.js';
@@ -18,12 +17,6 @@ beforeAll(() => {
   settings.maxDelayMs = 150;
 });
 
-async function poisoned(): Promise<number> {
-  const { service } = world();
-  if (service.config.storage.kind !== 'connectionString') throw new Error('the world runs on a connection string');
-  const poison = new QueueClient(service.config.storage.connectionString, service.config.queue.poisonName);
-  return (await poison.exists()) ? ((await poison.getProperties()).approximateMessagesCount ?? 0) : 0;
-}
 
 describe('duplicate and out-of-order Graph notifications change nothing', () => {
   const rows = ['appointment-future-crm', 'appointment-organizer-outlook', 'appointment-attendee-outlook', 'contact-crm', 'email-outlook'];
@@ -47,7 +40,7 @@ describe('duplicate and out-of-order Graph notifications change nothing', () => 
         expect(same).toHaveLength(1);
       }
       expect(w.sb.deleteLog.deletedTwice()).toEqual([]);
-      expect(await poisoned()).toBe(0);
+      expect(await w.poisoned()).toBe(0);
     });
   }
 
@@ -64,6 +57,6 @@ describe('duplicate and out-of-order Graph notifications change nothing', () => 
     const deletes = (await w.store.decisions.listByRecord(crmRecordKey(meeting.ref), 100)).filter((d) => d.input?.change === 'deleted');
     expect(deletes.map((d) => d.ruleId).sort()).toEqual(['crm.appointment.active.future', 'outlook.appointment.active.organizer']);
     expect(w.sb.deleteLog.deletedTwice()).toEqual([]);
-    expect(await poisoned()).toBe(0);
+    expect(await w.poisoned()).toBe(0);
   });
 });
