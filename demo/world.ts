@@ -72,6 +72,9 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     // Throttling is not the point here: answer 429s with an immediate retry.
     sb.faults.set('graph', { retryAfterSeconds: 0 });
     sb.faults.set('dataverse', { retryAfterSeconds: 0 });
+    // Nor is Graph's 3 s answer limit: on a loaded machine a slow answer would make the sandbox retry,
+    // then delay or drop notifications (its slow-endpoint penalty, tested on its own).
+    Object.assign(sb.graph.notificationSettings, { timeoutMs: 15_000, slowMs: 15_000 });
     const users: WorldUsers = {
       olga: sb.directory.add({ displayName: 'Olga Organizer', canDelete: true }),
       alice: sb.directory.add({ displayName: 'Alice Attendee', canDelete: true }),
