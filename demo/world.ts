@@ -50,6 +50,8 @@ export interface World {
 export interface WorldOptions {
   /** Where the service logs go; nothing by default. */
   logSink?: LogSink;
+  /** Service settings to add or replace (e.g. MAX_DEQUEUE_COUNT). */
+  env?: Record<string, string>;
 }
 
 async function freePort(): Promise<number> {
@@ -103,6 +105,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       VISIBILITY_TIMEOUT_SECONDS: '1',
       QUEUE_MAX_POLL_MS: '50',
       LOG_LEVEL: 'warn',
+      ...options.env,
     };
     const log = createLogger({ level: 'warn', ...(options.logSink ? { sink: options.logSink } : { sink: () => undefined }) });
     let composed: Service | undefined;

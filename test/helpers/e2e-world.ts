@@ -3,12 +3,12 @@
  * the file's tests, stopped after. Scenarios make their own records, so tests in a file do not collide.
  */
 import { afterAll, beforeAll } from 'vitest';
-import { startWorld, type World } from '../../demo/world.js';
+import { startWorld, type World, type WorldOptions } from '../../demo/world.js';
 
-export function useWorld(): () => World {
+export function useWorld(options: WorldOptions = {}): () => World {
   let world: World | undefined;
   beforeAll(async () => {
-    world = await startWorld();
+    world = await startWorld(options);
   });
   afterAll(async () => {
     await world?.close();
