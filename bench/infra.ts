@@ -7,7 +7,7 @@ import type { TokenCredential } from '@azure/identity';
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { startTenantSandbox, type TenantSandbox } from '../sandbox/index.js';
 import { DataverseClient } from '../src/dataverse/client.js';
-import { createCredential } from '../src/graph/auth.js';
+import { createCredential, credentialConfigFromEnv } from '../src/graph/auth.js';
 import { createGraphClient } from '../src/graph/client.js';
 import { startAzurite, type RunningAzurite } from '../src/server/azurite.js';
 import { installRequestCounter, type RequestCounter } from './request-counter.js';
@@ -39,14 +39,18 @@ export async function startInfra(): Promise<BenchInfra> {
     sandbox = await startTenantSandbox({ faultSeed: 7 });
     resetFaults(sandbox);
     const requests = installRequestCounter(sandbox.ca);
-    const credential = createCredential({
-      kind: 'client-secret',
-      tenantId: sandbox.tenantId,
-      clientId: sandbox.client.clientId,
-      clientSecret: sandbox.client.clientSecret,
-      authorityHost: sandbox.loginUrl,
-      ca: sandbox.ca,
-    });
+    // The settings a deployment with an app registration would have, pointed at the sandbox's authority.
+    const credential = createCredential(
+      credentialConfigFromEnv(
+        {
+          AZURE_TENANT_ID: sandbox.tenantId,
+          AZURE_CLIENT_ID: sandbox.client.clientId,
+          AZURE_CLIENT_SECRET: sandbox.client.clientSecret,
+          AZURE_AUTHORITY_HOST: sandbox.loginUrl,
+        },
+        sandbox.ca,
+      ),
+    );
     const running = sandbox;
     return {
       azurite,
