@@ -155,8 +155,9 @@ export async function runAcknowledge(infra: BenchInfra, options: AckOptions, pro
   // Thousands of propagate decisions in seconds would trip the mass-delete brake, and held decisions do
   // no Graph or Dataverse work: widened (its admission still runs), so the baseline does all its work.
   Object.assign(inlineEnv.env, { BRAKE_MAX_PER_USER: '1000', BRAKE_MAX_TOTAL: '1000', BRAKE_WINDOW_SECONDS: '1' });
-  const inlineStore = createStore(loadConfig(inlineEnv.env));
-  const inlineRuntime = benchRuntime(inlineEnv, { store: inlineStore, seams: { execute: createBenchExecutors(infra, inlineStore).execute } });
+  const inlineConfig = loadConfig(inlineEnv.env);
+  const inlineStore = createStore(inlineConfig);
+  const inlineRuntime = benchRuntime(inlineEnv, { store: inlineStore, seams: { execute: createBenchExecutors(infra, inlineConfig, inlineStore).execute } });
   const inline = processInline(inlineRuntime.store, { ...inlineRuntime.queue, now: fixtureClock(dataverseTemplate) });
 
   progress(`seeding ${tenant.subscriptions.length} subscriptions and ${options.linkedItems} linked items`);

@@ -198,7 +198,8 @@ export async function runFanOuts(infra: BenchInfra, options: FanOutOptions, prog
   // The mass-delete brake keeps its defaults: it counts decisions, and each meeting here is one.
   const { env } = bench;
   // The executor works on the same tables as the service (its own client instances over them).
-  const executors = createBenchExecutors(infra, createStore(loadConfig(env)));
+  const config = loadConfig(env);
+  const executors = createBenchExecutors(infra, config, createStore(config));
   const service = await startService({
     env,
     log: benchLog,
