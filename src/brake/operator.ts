@@ -24,21 +24,19 @@ export interface OperatorDeps {
   processor: ProcessorDeps;
 }
 
-async function select(brake: MassDeleteBrake, selection: Selection): Promise<(HeldDelete | string)[]> {
-  if ('all' in selection) return brake.held.list();
-  return Promise.all(selection.ids.map(async (id) => (await brake.held.get(id)) ?? id));
+/** Runs `act` on each selected held delete (ids held under no delete answer `missing`), then disengages what is clear. */
+async function forEachSelected(selection: Selection, brake: MassDeleteBrake, act: (entry: HeldDelete) => Promise<OperatorResult>): Promise<OperatorResult[]> {
+  const entries = 'all' in selection ? await brake.held.list() : await Promise.all(selection.ids.map(async (id) => (await brake.held.get(id)) ?? id));
+  const results: OperatorResult[] = [];
+  for (const entry of entries) results.push(typeof entry === 'string' ? { eventId: entry, result: 'missing', status: null } : await act(entry));
+  await brake.disengageCleared();
+  return results;
 }
 
 const note = (reason: string, text: string) => `${reason} ${text}`;
 
-export async function releaseHeld(selection: Selection, deps: OperatorDeps): Promise<OperatorResult[]> {
-  const { brake, processor } = deps;
-  const results: OperatorResult[] = [];
-  for (const entry of await select(brake, selection)) {
-    if (typeof entry === 'string') {
-      results.push({ eventId: entry, result: 'missing', status: null });
-      continue;
-    }
+export function releaseHeld(selection: Selection, { brake, processor }: OperatorDeps): Promise<OperatorResult[]> {
+  return forEachSelected(selection, brake, async (entry) => {
     const record = await processor.store.decisions.getByEvent(entry.eventId);
     // 'decided': an earlier release stopped after reopening the record; run it again.
     if (record !== null && (record.status === 'held' || record.status === 'decided')) {
@@ -53,20 +51,12 @@ export async function releaseHeld(selection: Selection, deps: OperatorDeps): Pro
     }
     await brake.held.remove(entry.eventId);
     const after = await processor.store.decisions.getByEvent(entry.eventId);
-    results.push({ eventId: entry.eventId, result: 'released', status: after?.status ?? null });
-  }
-  await brake.disengageCleared();
-  return results;
+    return { eventId: entry.eventId, result: 'released', status: after?.status ?? null };
+  });
 }
 
-export async function discardHeld(selection: Selection, deps: OperatorDeps): Promise<OperatorResult[]> {
-  const { brake, processor } = deps;
-  const results: OperatorResult[] = [];
-  for (const entry of await select(brake, selection)) {
-    if (typeof entry === 'string') {
-      results.push({ eventId: entry, result: 'missing', status: null });
-      continue;
-    }
+export function discardHeld(selection: Selection, { brake, processor }: OperatorDeps): Promise<OperatorResult[]> {
+  return forEachSelected(selection, brake, async (entry) => {
     const record = await processor.store.decisions.getByEvent(entry.eventId);
     if (record !== null && record.status === 'held') {
       const at = processor.now().toISOString();
@@ -79,8 +69,6 @@ export async function discardHeld(selection: Selection, deps: OperatorDeps): Pro
       });
     }
     await brake.held.remove(entry.eventId);
-    results.push({ eventId: entry.eventId, result: 'discarded', status: record?.status === 'held' ? 'discarded' : (record?.status ?? null) });
-  }
-  await brake.disengageCleared();
-  return results;
+    return { eventId: entry.eventId, result: 'discarded', status: record?.status === 'held' ? 'discarded' : (record?.status ?? null) };
+  });
 }

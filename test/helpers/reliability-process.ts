@@ -31,6 +31,14 @@ export function serviceProcess(env: Record<string, string>, port: number): Servi
   const exited = (c: ChildProcess) =>
     c.exitCode !== null || c.signalCode !== null ? Promise.resolve() : new Promise<void>((resolve) => c.once('exit', () => resolve()));
 
+  async function signal(name: 'SIGKILL' | 'SIGTERM'): Promise<void> {
+    if (child === undefined) return;
+    const c = child;
+    c.kill(name);
+    await exited(c);
+    child = undefined;
+  }
+
   async function ready(c: ChildProcess): Promise<void> {
     const deadline = Date.now() + 30_000;
     for (;;) {
@@ -64,19 +72,7 @@ export function serviceProcess(env: Record<string, string>, port: number): Servi
       c.stderr?.on('data', (d: Buffer) => chunks.push(d.toString('utf8')));
       await ready(c);
     },
-    async kill() {
-      if (child === undefined) return;
-      const c = child;
-      c.kill('SIGKILL');
-      await exited(c);
-      child = undefined;
-    },
-    async stop() {
-      if (child === undefined) return;
-      const c = child;
-      c.kill('SIGTERM');
-      await exited(c);
-      child = undefined;
-    },
+    kill: () => signal('SIGKILL'),
+    stop: () => signal('SIGTERM'),
   };
 }
