@@ -10,6 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { CrmSnapshot } from '../src/domain/event.js';
+import { normalizeDataverseWebhook } from '../src/domain/normalize-dataverse.js';
 import type { Link } from '../src/domain/link.js';
 import { loadConfig } from '../src/config.js';
 import { createStore, type Store } from '../src/store/index.js';
@@ -50,11 +51,15 @@ export interface AckOptions extends LoadOptions {
   linkedItems: number;
 }
 
-/** The fixture's own time: its meeting (start 2025-01-04) is in the future then, so deletes propagate. */
-function fixtureClock(template: Record<string, unknown>): () => Date {
-  const sentAt = Number(/\/Date\((\d+)/.exec(String(template.OperationCreatedOn))?.[1]);
-  const offset = Date.now() - sentAt;
-  return () => new Date(Date.now() - offset);
+/**
+ * The fixture's own time (its OperationCreatedOn) and its meeting's start: the meeting is in the future
+ * then, so deletes propagate. Read through the service's parser, so they are what the processor sees.
+ */
+function fixtureTimes(template: Record<string, unknown>): { clock: () => Date; meetingStart: string } {
+  const snapshot = normalizeDataverseWebhook(JSON.stringify(template), dataverseHeaders(template), new Date()).crm?.snapshot;
+  if (!snapshot?.takenAt || !snapshot.scheduledStart) throw new Error('the Delete fixture lost its OperationCreatedOn or scheduledstart');
+  const offset = Date.now() - Date.parse(snapshot.takenAt);
+  return { clock: () => new Date(Date.now() - offset), meetingStart: snapshot.scheduledStart };
 }
 
 interface Tenant {
@@ -100,7 +105,8 @@ export async function inParallel<T>(items: readonly T[], limit: number, work: (i
  * mailbox owner, so processing deletes the CRM record as that user (a Dataverse call). The link is dropped
  * after processing, so each item is used once.
  */
-async function seedLinkedItems(store: Store, tenant: Tenant, count: number, start: string): Promise<NotificationTarget[]> {
+async function seedLinkedItems(store: Store, tenant: Tenant, count: number, meetingStart: string): Promise<NotificationTarget[]> {
+  const start = new Date().toISOString();
   const targets: NotificationTarget[] = [];
   const seeds: { link: Link; snapshot: CrmSnapshot }[] = [];
   for (let i = 0; i < count; i++) {
@@ -111,7 +117,7 @@ async function seedLinkedItems(store: Store, tenant: Tenant, count: number, star
     const organizer = { role: 'organizer' as const, type: 'systemuser', id: user.crmUserId, address: null };
     seeds.push({
       link: { crm: ref, userId: user.userId, crmUserId: user.crmUserId, itemKind: 'event', itemId, role: 'organizer', listId: null, source: 'bench', updatedAt: start },
-      snapshot: { ref, statecode: 3, scheduledStart: '2025-01-04T14:13:20.000Z', owner: { entity: 'systemuser', id: user.crmUserId }, organizer, requiredAttendees: [], optionalAttendees: [], globalObjectId: null, messageId: null, takenAt: start },
+      snapshot: { ref, statecode: 3, scheduledStart: meetingStart, owner: { entity: 'systemuser', id: user.crmUserId }, organizer, requiredAttendees: [], optionalAttendees: [], globalObjectId: null, messageId: null, takenAt: start },
     });
     targets.push({ subscriptionId: sub.id, clientState: sub.clientState, tenantId: sub.tenantId!, userId: user.userId, itemId });
   }
@@ -158,17 +164,23 @@ export async function runAcknowledge(infra: BenchInfra, options: AckOptions, pro
   const inlineConfig = loadConfig(inlineEnv.env);
   const inlineStore = createStore(inlineConfig);
   const inlineRuntime = benchRuntime(inlineEnv, { store: inlineStore, seams: { execute: createBenchExecutors(infra, inlineConfig, inlineStore).execute } });
-  const inline = processInline(inlineRuntime.store, { ...inlineRuntime.queue, now: fixtureClock(dataverseTemplate) });
+  const fixture = fixtureTimes(dataverseTemplate);
+  const inline = processInline(inlineRuntime.store, { ...inlineRuntime.queue, now: fixture.clock });
 
   progress(`seeding ${tenant.subscriptions.length} subscriptions and ${options.linkedItems} linked items`);
   await registerSubscriptions(queuedRuntime.store, tenant);
   await registerSubscriptions(inlineRuntime.store, tenant);
-  const linked = await seedLinkedItems(inlineRuntime.store, tenant, options.linkedItems, new Date().toISOString());
+  const linked = await seedLinkedItems(inlineRuntime.store, tenant, options.linkedItems, fixture.meetingStart);
 
   const storageRoundTripMs = await medianRoundTripMs(queuedRuntime.store, 50);
+  const queuedHost = await startHost(queuedRuntime.http);
+  const inlineHost = await startHost({ ...inlineRuntime.http, store: inline.store }).catch(async (error: unknown) => {
+    await queuedHost.close();
+    throw error;
+  });
   const variants: Record<'queued' | 'inline', Variant> = {
-    queued: { host: await startHost(queuedRuntime.http), webhookKey: queuedEnv.webhookKey, idle: async () => undefined },
-    inline: { host: await startHost({ ...inlineRuntime.http, store: inline.store }), webhookKey: inlineEnv.webhookKey, idle: inline.idle },
+    queued: { host: queuedHost, webhookKey: queuedEnv.webhookKey, idle: async () => undefined },
+    inline: { host: inlineHost, webhookKey: inlineEnv.webhookKey, idle: inline.idle },
   };
   let sequence = 0;
   const used: Record<'queued' | 'inline', number> = { queued: 0, inline: 0 };
