@@ -75,6 +75,10 @@ export interface ListOptions extends RequestOptions {
   filter?: string;
   top?: number;
   orderby?: string;
+  /** Navigation properties to expand, each with its own options, e.g. `appointment_activity_parties($select=…)`. */
+  expand?: string[];
+  /** Annotations to include (Prefer: odata.include-annotations), e.g. `Microsoft.Dynamics.CRM.lookuplogicalname`. */
+  annotations?: string[];
 }
 
 interface Answer {
@@ -109,7 +113,7 @@ export class DataverseClient {
 
   /** One record by id; null when it does not exist. */
   async get<T = Record<string, unknown>>(entitySet: string, id: string, options: ListOptions = {}): Promise<T | null> {
-    const answer = await this.send('GET', `${entitySet}(${guid(id)})${query(options)}`, undefined, options, [404]);
+    const answer = await this.send('GET', `${entitySet}(${guid(id)})${query(options)}`, undefined, options, [404], prefer(options));
     return answer.status === 404 ? null : (answer.body as T);
   }
 
@@ -118,7 +122,7 @@ export class DataverseClient {
     const rows: T[] = [];
     let path: string | null = `${entitySet}${query(options)}`;
     while (path) {
-      const answer: Answer = await this.send('GET', path, undefined, options);
+      const answer: Answer = await this.send('GET', path, undefined, options, [], prefer(options));
       const page = answer.body as { value?: T[]; '@odata.nextLink'?: string };
       rows.push(...(page.value ?? []));
       path = page['@odata.nextLink'] ?? null;
@@ -252,11 +256,16 @@ function guid(id: string): string {
   return trimmed;
 }
 
+function prefer(options: ListOptions): Record<string, string> {
+  return options.annotations?.length ? { Prefer: `odata.include-annotations="${options.annotations.join(',')}"` } : {};
+}
+
 function query(options: ListOptions): string {
   const parts: string[] = [];
   if (options.select?.length) parts.push(`$select=${options.select.join(',')}`);
   if (options.filter) parts.push(`$filter=${encodeURIComponent(options.filter)}`);
   if (options.top !== undefined) parts.push(`$top=${options.top}`);
   if (options.orderby) parts.push(`$orderby=${encodeURIComponent(options.orderby)}`);
+  if (options.expand?.length) parts.push(`$expand=${encodeURIComponent(options.expand.join(','))}`);
   return parts.length > 0 ? `?${parts.join('&')}` : '';
 }

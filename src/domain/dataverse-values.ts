@@ -65,6 +65,11 @@ const ROLE_BY_MASK: ReadonlyMap<number, PartyRole> = new Map<number, PartyRole>(
   [PARTICIPATION_TYPE.to, 'to'],
 ]);
 
+/** A party's role from its participationtypemask; without a mask, the role of the column it was listed in. */
+export function partyRole(mask: number | null, columnRole: PartyRole): PartyRole {
+  return mask === null ? columnRole : (ROLE_BY_MASK.get(mask) ?? 'other');
+}
+
 /**
  * A party-list column (organizer, requiredattendees …): an EntityCollection of activityparty.
  * `partyid` is null for addresses Dataverse could not resolve; those keep `addressused`.
@@ -79,7 +84,7 @@ export function readPartyList(attributes: AttributeMap, key: string, columnRole:
     const mask = readOption(partyAttributes, 'participationtypemask');
     const partyId = readReference(partyAttributes, 'partyid');
     return {
-      role: mask === null ? columnRole : (ROLE_BY_MASK.get(mask) ?? 'other'),
+      role: partyRole(mask, columnRole),
       type: partyId?.entity ?? 'unresolved',
       id: partyId?.id ?? null,
       address: readString(partyAttributes, 'addressused'),
