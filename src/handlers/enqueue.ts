@@ -8,8 +8,9 @@ import type { QueueMessage } from '../store/messages.js';
 export type EnqueueResult = 'enqueued' | 'duplicate';
 
 export async function enqueueOnce(store: Store, key: string, message: QueueMessage, at: Date): Promise<EnqueueResult> {
-  if (!(await store.dedupe.claim(key, at))) return 'duplicate';
+  const claimed = await store.dedupe.claim(key, at);
+  if (claimed === null) return 'duplicate';
   await store.queue.send(message);
-  await store.dedupe.markEnqueued(key, at);
+  await store.dedupe.markEnqueued(key, claimed);
   return 'enqueued';
 }

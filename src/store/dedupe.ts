@@ -17,10 +17,13 @@ export const DedupeEntry = z.object({
 export type DedupeEntry = z.infer<typeof DedupeEntry>;
 
 export interface DedupeStore {
-  /** True when this input still needs enqueueing: first sight, or an earlier attempt whose enqueue failed. */
-  claim(key: string, at: Date): Promise<boolean>;
-  /** Records that the input's message is on the queue. */
-  markEnqueued(key: string, at: Date): Promise<void>;
+  /**
+   * The row to mark once the input is on the queue — first sight, or an earlier attempt whose enqueue
+   * failed — or null for an input already enqueued.
+   */
+  claim(key: string, at: Date): Promise<DedupeEntry | null>;
+  /** Records that the input's message is on the queue: one write of the claimed row, nothing read. */
+  markEnqueued(key: string, claimed: DedupeEntry): Promise<void>;
 }
 
 function keys(key: string): [string, string] {
@@ -33,17 +36,12 @@ export function createDedupeStore(table: TypedTable<typeof DedupeEntry>): Dedupe
   return {
     async claim(key, at) {
       const entry: DedupeEntry = { key: key.slice(0, 512), enqueued: false, firstSeenAt: at.toISOString() };
-      if (await table.insert(...keys(key), entry)) return true;
+      if (await table.insert(...keys(key), entry)) return entry;
       const existing = await table.get(...keys(key));
-      return existing === null || !existing.enqueued;
+      if (existing === null) return entry;
+      return existing.enqueued ? null : existing;
     },
-    async markEnqueued(key, at) {
-      const existing = await table.get(...keys(key));
-      await table.upsert(...keys(key), {
-        key: key.slice(0, 512),
-        enqueued: true,
-        firstSeenAt: existing?.firstSeenAt ?? at.toISOString(),
-      });
-    },
+    // The claim already holds the row (with its first-seen time), so the mark replaces it without a read.
+    markEnqueued: (key, claimed) => table.upsert(...keys(key), { ...claimed, enqueued: true }),
   };
 }

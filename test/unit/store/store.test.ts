@@ -89,12 +89,14 @@ describe('store over Azurite', () => {
   });
 
   it('claims a dedupe key once it is enqueued, and again while it is not', async () => {
-    const at = new Date('2026-01-01T00:00:00Z');
-    expect(await store.dedupe.claim('k1', at)).toBe(true);
-    // The first enqueue failed: a retry must still go through.
-    expect(await store.dedupe.claim('k1', at)).toBe(true);
-    await store.dedupe.markEnqueued('k1', at);
-    expect(await store.dedupe.claim('k1', at)).toBe(false);
+    const first = new Date('2026-01-01T00:00:00Z');
+    const retry = new Date('2026-01-01T00:05:00Z');
+    expect(await store.dedupe.claim('k1', first)).toEqual({ key: 'k1', enqueued: false, firstSeenAt: first.toISOString() });
+    // The first enqueue failed: a retry must still go through, and keeps the first sighting's time.
+    const claimed = await store.dedupe.claim('k1', retry);
+    expect(claimed).toEqual({ key: 'k1', enqueued: false, firstSeenAt: first.toISOString() });
+    await store.dedupe.markEnqueued('k1', claimed!);
+    expect(await store.dedupe.claim('k1', retry)).toBeNull();
   });
 
   it('lists decisions newest first, by record and overall, and finds one by event', async () => {
