@@ -39,18 +39,9 @@ export function validationResponse(token: string): HandlerResponse {
 type Item = Pick<ChangeNotification | LifecycleNotification, 'subscriptionId' | 'clientState' | 'tenantId'>;
 type Verdict = { ok: true; subscription: GraphSubscription } | { ok: false; reason: string };
 
-/** One lookup per subscription per request: a batch usually carries many items of few subscriptions. */
-function subscriptionLookup(deps: HandlerDeps) {
-  const seen = new Map<string, Promise<GraphSubscription | null>>();
-  return (id: string) => {
-    let found = seen.get(id);
-    if (found === undefined) seen.set(id, (found = deps.store.subscriptions.get(id)));
-    return found;
-  };
-}
-
-async function verify(item: Item, lookup: ReturnType<typeof subscriptionLookup>, deps: HandlerDeps): Promise<Verdict> {
-  const subscription = await lookup(item.subscriptionId);
+async function verify(item: Item, deps: HandlerDeps): Promise<Verdict> {
+  // Cached per process: a batch, and the next thousand requests, carry items of the same few subscriptions.
+  const subscription = await deps.store.subscriptions.getCached(item.subscriptionId);
   if (subscription === null) return { ok: false, reason: 'unknown-subscription' };
   if (!secretEquals(item.clientState, subscription.clientState)) return { ok: false, reason: 'client-state-mismatch' };
   const tenant = (item.tenantId ?? '').toLowerCase();
@@ -84,11 +75,10 @@ async function acceptVerified<T extends Notice>(
   log: Logger,
   toAccepted: (item: T) => Accepted,
 ): Promise<Map<string, QueueMessage>> {
-  const lookup = subscriptionLookup(deps);
   // The same item twice in one body is one message: keyed by dedupe key before the store sees it.
   const accepted = new Map<string, QueueMessage>();
   for (const item of items) {
-    const verdict = await verify(item, lookup, deps);
+    const verdict = await verify(item, deps);
     if (!verdict.ok) {
       dropped(log, verdict.reason, item);
       continue;

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { OutlookItemKind } from '../domain/event.js';
 import { keyPart } from './keys.js';
+import { createSubscriptionCache, SUBSCRIPTION_CACHE_DEFAULTS, type SubscriptionCacheOptions } from './subscription-cache.js';
 import type { TypedTable } from './table.js';
 
 export const GraphSubscription = z.object({
@@ -28,6 +29,11 @@ export type GraphSubscription = z.infer<typeof GraphSubscription>;
 
 export interface SubscriptionStore {
   get(id: string): Promise<GraphSubscription | null>;
+  /**
+   * For the notification receiver: may be up to the cache's TTL old for changes made by other processes;
+   * this store's own put and remove are seen at once.
+   */
+  getCached(id: string): Promise<GraphSubscription | null>;
   put(subscription: GraphSubscription): Promise<void>;
   remove(id: string): Promise<void>;
   list(): Promise<GraphSubscription[]>;
@@ -35,11 +41,25 @@ export interface SubscriptionStore {
 
 const ROW = 'subscription';
 
-export function createSubscriptionStore(table: TypedTable<typeof GraphSubscription>): SubscriptionStore {
+export function createSubscriptionStore(
+  table: TypedTable<typeof GraphSubscription>,
+  cacheOptions: SubscriptionCacheOptions = SUBSCRIPTION_CACHE_DEFAULTS,
+): SubscriptionStore {
+  const get = (id: string) => table.get(keyPart(id), ROW);
+  const cache = createSubscriptionCache(get, cacheOptions);
+  // Forgotten after the write, also a failed one: a read started during the write may hold the old row.
+  const changing = async (id: string, write: Promise<void>) => {
+    try {
+      await write;
+    } finally {
+      cache.forget(id);
+    }
+  };
   return {
-    get: (id) => table.get(keyPart(id), ROW),
-    put: (s) => table.upsert(keyPart(s.id), ROW, s),
-    remove: (id) => table.delete(keyPart(id), ROW),
+    get,
+    getCached: cache.get,
+    put: (s) => changing(s.id, table.upsert(keyPart(s.id), ROW, s)),
+    remove: (id) => changing(id, table.delete(keyPart(id), ROW)),
     list: () => table.listAll(),
   };
 }

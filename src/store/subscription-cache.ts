@@ -1,0 +1,54 @@
+/**
+ * A per-process cache of stored subscriptions for the notification receiver, which otherwise reads the
+ * same few rows for every notification. An entry lives `ttlMs`, so a subscription removed by another
+ * process (and its clientState) stops being accepted here within that time; this process's own writes
+ * and removals forget the entry at once. Unknown ids are not cached: a subscription created by another
+ * process must be accepted as soon as it is stored. Concurrent lookups of one id share one read.
+ */
+import type { GraphSubscription } from './subscriptions.js';
+
+export interface SubscriptionCacheOptions {
+  ttlMs: number;
+  /** Bound on entries; the oldest goes first. */
+  maxEntries: number;
+  now: () => number;
+}
+
+export const SUBSCRIPTION_CACHE_DEFAULTS: SubscriptionCacheOptions = { ttlMs: 30_000, maxEntries: 10_000, now: Date.now };
+
+export interface SubscriptionCache {
+  get(id: string): Promise<GraphSubscription | null>;
+  forget(id: string): void;
+}
+
+interface Entry {
+  value: Promise<GraphSubscription | null>;
+  expiresAt: number;
+}
+
+export function createSubscriptionCache(
+  read: (id: string) => Promise<GraphSubscription | null>,
+  { ttlMs, maxEntries, now }: SubscriptionCacheOptions = SUBSCRIPTION_CACHE_DEFAULTS,
+): SubscriptionCache {
+  const entries = new Map<string, Entry>();
+  // Drops the entry only if it is still this one: a forget and a newer read may have replaced it.
+  const drop = (id: string, entry: Entry) => {
+    if (entries.get(id) === entry) entries.delete(id);
+  };
+  return {
+    get(id) {
+      const cached = entries.get(id);
+      if (cached !== undefined && cached.expiresAt > now()) return cached.value;
+      if (cached !== undefined) entries.delete(id);
+      const entry: Entry = { value: read(id), expiresAt: now() + ttlMs };
+      entries.set(id, entry);
+      if (entries.size > maxEntries) entries.delete(entries.keys().next().value!);
+      entry.value.then(
+        (found) => found === null && drop(id, entry),
+        () => drop(id, entry),
+      );
+      return entry.value;
+    },
+    forget: (id) => void entries.delete(id),
+  };
+}
