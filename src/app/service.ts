@@ -10,7 +10,9 @@ import { readFileSync } from 'node:fs';
 import type { TokenCredential } from '@azure/identity';
 import type { Client } from '@microsoft/microsoft-graph-client';
 import type { Config } from '../config.js';
+import type { CrmRef } from '../domain/event.js';
 import { DataverseClient } from '../dataverse/client.js';
+import { readSnapshot } from '../dataverse/snapshot-reader.js';
 import { DeleteSyncError } from '../errors.js';
 import { createExecutor, type Executor } from '../execute/executor.js';
 import { createCredential, credentialConfigFromEnv } from '../graph/auth.js';
@@ -68,7 +70,12 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
   const sync = createSyncServices({ config, store, log, now: overrides.now ?? (() => new Date()), graph, dataverse });
   // Without PUBLIC_BASE_URL nothing can be subscribed: lifecycle notices stay parked for a configured run.
   const lifecycle = config.sync.publicBaseUrl === undefined ? {} : { handleLifecycle: sync.seams.handleLifecycle };
-  const seams = { execute: createExecuteSeam(executor), learnLinks: sync.seams.learnLinks, ...lifecycle };
+  const seams = {
+    execute: createExecuteSeam(executor),
+    learnLinks: sync.seams.learnLinks,
+    readSnapshot: (ref: CrmRef) => readSnapshot(dataverse, ref),
+    ...lifecycle,
+  };
   const runtime = createRuntime(config, { ...options, seams });
   return { runtime, clients: { graph, dataverse, credential }, executor, sync };
 }

@@ -24,7 +24,7 @@ import {
 } from '../store/decisions.js';
 import type { Store } from '../store/index.js';
 import type { TombstoneTarget } from '../store/tombstones.js';
-import { gatherFacts } from './gather-facts.js';
+import { gatherFacts, type ReadSnapshot } from './gather-facts.js';
 
 /** Carries out a decision; one outcome per target (the executor's part, injected). */
 export type Execute = (decision: Decision, facts: Facts, event: DomainEvent) => Promise<TargetOutcome[]>;
@@ -39,6 +39,8 @@ export interface ProcessorDeps {
   execute?: Execute;
   /** Link learning for created/updated events (src/links), run before deciding; injected like the executor. */
   learnLinks?: (event: DomainEvent) => Promise<void>;
+  /** Reads a CRM record whose Create/Update body could not carry it (size-exceeded); injected where Dataverse is configured. */
+  readSnapshot?: ReadSnapshot;
   /** The mass-delete brake: may hold a propagate decision instead of executing it (not in dry run). */
   brake?: MassDeleteBrake;
 }
@@ -177,7 +179,7 @@ async function processOnce(event: DomainEvent, deps: ProcessorDeps): Promise<Dec
     return echo;
   }
 
-  const facts = await gatherFacts(event, deps.store);
+  const facts = await gatherFacts(event, deps.store, deps.readSnapshot);
   const decision = decide(facts, decidedAt, deps.policy);
   const record: DecisionRecord = {
     ...base,

@@ -25,7 +25,12 @@ export interface RuntimeOptions {
   store?: Store;
   now?: () => Date;
   /** The executor (issue 4) and the subscription manager's lifecycle handler, when they exist. */
-  seams?: { execute?: Execute; handleLifecycle?: QueueHandlerDeps['handleLifecycle']; learnLinks?: QueueHandlerDeps['learnLinks'] };
+  seams?: {
+    execute?: Execute;
+    handleLifecycle?: QueueHandlerDeps['handleLifecycle'];
+    learnLinks?: QueueHandlerDeps['learnLinks'];
+    readSnapshot?: QueueHandlerDeps['readSnapshot'];
+  };
 }
 
 export function createRuntime(config: Config, options: RuntimeOptions = {}): Runtime {
