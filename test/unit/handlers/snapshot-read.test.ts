@@ -3,7 +3,7 @@
  * snapshot reader against the tenant sandbox, and the later Delete deciding from what was stored.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { DirectoryUser } from '../../../sandbox/index.js';
 import { readSnapshot } from '../../../src/dataverse/snapshot-reader.js';
 import type { DomainEvent } from '../../../src/domain/event.js';
@@ -12,38 +12,26 @@ import { processEvent, type ProcessorDeps } from '../../../src/handlers/processo
 import { silentLogger } from '../../../src/log.js';
 import type { Store } from '../../../src/store/index.js';
 import { useTestAzurite } from '../../helpers/azurite.js';
+import { useSandboxClients } from '../../helpers/sandbox-clients.js';
 import { testStore } from '../../helpers/store.js';
 import { reconstructedDelete, sizeExceeded, withoutPreImage, xrmDate } from '../domain/dataverse-bodies.js';
-import { startSandboxClients, type SandboxClients } from '../graph/sandbox-clients.js';
 
 const testAzurite = useTestAzurite();
-let s: SandboxClients;
-let olga: DirectoryUser;
-let alice: DirectoryUser;
+const tenant = useSandboxClients({ olga: 'Olga Organizer', alice: 'Alice Attendee' }, ['olga', 'alice']);
 let store: Store;
-
-beforeAll(async () => {
-  s = await startSandboxClients();
-  olga = s.sandbox.directory.add({ displayName: 'Olga Organizer', canDelete: true });
-  alice = s.sandbox.directory.add({ displayName: 'Alice Attendee', canDelete: true });
-});
 beforeEach(() => {
   ({ store } = testStore(testAzurite().connectionString));
 });
-afterEach(() => s.sandbox.faults.reset());
-afterAll(async () => {
-  await s.sandbox.close();
-});
 
-const deps = (): ProcessorDeps => ({ store, log: silentLogger, now: () => new Date(), dryRun: false, readSnapshot: (ref) => readSnapshot(s.dataverse, ref) });
+const deps = (): ProcessorDeps => ({ store, log: silentLogger, now: () => new Date(), dryRun: false, readSnapshot: (ref) => readSnapshot(tenant().dataverse, ref) });
 const SIZE_EXCEEDED = { 'x-ms-dynamics-msg-size-exceeded': 'true' };
 /** Any request reaching Dataverse now fails: proof that none is made. */
-const refuseReads = () => s.sandbox.faults.inject('dataverse', { kind: 'serverError', status: 400 }, { times: 5 });
+const refuseReads = () => tenant().sandbox.faults.inject('dataverse', { kind: 'serverError', status: 400 }, { times: 5 });
 
 async function futureMeeting(): Promise<string> {
   const start = Date.now() + 5 * 86_400_000;
   const systemUser = (u: DirectoryUser) => ({ logicalName: 'systemuser', id: u.systemUserId });
-  return s.sandbox.dataverse.createAppointment({ subject: 'Town hall', start, end: start + 3_600_000, organizer: systemUser(olga), requiredAttendees: [systemUser(alice)] });
+  return tenant().sandbox.dataverse.createAppointment({ subject: 'Town hall', start, end: start + 3_600_000, organizer: systemUser(tenant().users.olga), requiredAttendees: [systemUser(tenant().users.alice)] });
 }
 
 /** A webhook body for `id` in the shape of the reconstructed capture, under a new operation. */
@@ -73,12 +61,12 @@ describe('a Create or Update the body could not carry', () => {
     const ref = { entity: 'appointment', id };
     const created = await processEvent(event(sizeExceeded(body('Create', id)), SIZE_EXCEEDED), deps());
 
-    const read = await readSnapshot(s.dataverse, ref);
-    expect(read?.organizer?.id).toBe(olga.systemUserId.toLowerCase());
+    const read = await readSnapshot(tenant().dataverse, ref);
+    expect(read?.organizer?.id).toBe(tenant().users.olga.systemUserId.toLowerCase());
     expect(created.facts?.record).toEqual(read);
     expect(await store.snapshots.get(ref)).toEqual(read);
 
-    await s.sandbox.dataverse.userDeletes(olga.systemUserId, 'appointment', id);
+    await tenant().sandbox.dataverse.userDeletes(tenant().users.olga.systemUserId, 'appointment', id);
     refuseReads();
     const deleted = await processEvent(event(sizeExceeded(body('Delete', id)), SIZE_EXCEEDED), deps());
     expect(deleted.input?.crm).toMatchObject({ sizeExceeded: true, preImageMissing: true });
@@ -90,7 +78,7 @@ describe('a Create or Update the body could not carry', () => {
     const id = await futureMeeting();
     const ref = { entity: 'appointment', id };
     await processEvent(event(sizeExceeded(body('Create', id)), SIZE_EXCEEDED), deps());
-    await s.sandbox.dataverse.setState(olga.systemUserId, 'appointment', id, 1);
+    await tenant().sandbox.dataverse.setState(tenant().users.olga.systemUserId, 'appointment', id, 1);
 
     await processEvent(event(sizeExceeded(body('Update', id)), SIZE_EXCEEDED), deps());
     expect((await store.snapshots.get(ref))?.statecode).toBe(1);
@@ -100,8 +88,8 @@ describe('a Create or Update the body could not carry', () => {
     const id = await futureMeeting();
     const updated = await processEvent(startMovedWithoutPreImage(id), deps());
     const stored = await store.snapshots.get({ entity: 'appointment', id });
-    expect(stored).toEqual(await readSnapshot(s.dataverse, { entity: 'appointment', id }));
-    expect(stored?.requiredAttendees.map((p) => p.id)).toEqual([alice.systemUserId.toLowerCase()]);
+    expect(stored).toEqual(await readSnapshot(tenant().dataverse, { entity: 'appointment', id }));
+    expect(stored?.requiredAttendees.map((p) => p.id)).toEqual([tenant().users.alice.systemUserId.toLowerCase()]);
     expect(updated.facts?.record).toEqual(stored);
   });
 
@@ -120,7 +108,7 @@ describe('a Create or Update the body could not carry', () => {
 
   it('a Delete is never read: with nothing stored it is skipped as unknown state', async () => {
     const id = await futureMeeting();
-    await s.sandbox.dataverse.userDeletes(olga.systemUserId, 'appointment', id);
+    await tenant().sandbox.dataverse.userDeletes(tenant().users.olga.systemUserId, 'appointment', id);
     refuseReads();
     const deleted = await processEvent(event(sizeExceeded(body('Delete', id)), SIZE_EXCEEDED), deps());
     expect(deleted.facts?.record).toBeNull();
