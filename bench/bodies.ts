@@ -1,5 +1,5 @@
 /**
- * Request bodies for the benchmarks, all built from the real captured payloads in ../shared/fixtures:
+ * Request bodies for the benchmarks, all built from the real captured payloads in test/fixtures (a verbatim copy of ../shared/fixtures):
  * the Dataverse Delete webhook (appointment with pre-image) and the Graph `deleted` event notification.
  * Only ids are varied, so dedupe never short-circuits and every request does the full work.
  */
@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../shared/fixtures');
+const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../test/fixtures');
 
 export const DATAVERSE_DELETE_FIXTURE = 'dataverse/delete-webhook-appointment.reconstructed.json';
 export const GRAPH_DELETED_FIXTURE = 'graph/notification-event-deleted.reconstructed.json';

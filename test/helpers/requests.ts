@@ -1,13 +1,13 @@
-/** Real payloads from ../shared/fixtures and plain handler requests built from them. */
+/** Real payloads (test/fixtures, copied from ../shared/fixtures) and plain handler requests built from them. */
 import { readFileSync } from 'node:fs';
 import type { HandlerRequest } from '../../src/handlers/http.js';
 import type { GraphSubscription } from '../../src/store/subscriptions.js';
+import { FIXTURES_URL } from './fixtures.js';
 import { TEST_TENANT_ID } from './store.js';
 
-const FIXTURES = new URL('../../../shared/fixtures/', import.meta.url);
 
 export function fixtureText(relative: string): string {
-  return readFileSync(new URL(relative, FIXTURES), 'utf8');
+  return readFileSync(new URL(relative, FIXTURES_URL), 'utf8');
 }
 
 export function fixtureJson<T = Record<string, unknown>>(relative: string): T {

@@ -1,8 +1,8 @@
-/** The shared real payloads (../shared/fixtures), read as they are. */
+/** The real payloads (test/fixtures, a verbatim copy of ../shared/fixtures), read as they are. */
 import { readFileSync, readdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { FIXTURES_DIR } from '../../helpers/fixtures.js';
 
-export const FIXTURES_DIR = fileURLToPath(new URL('../../../../shared/fixtures/', import.meta.url));
+export { FIXTURES_DIR };
 
 /** JSON fixture file names of one folder (`dataverse` or `graph`), sorted. */
 export function fixtureNames(folder: 'dataverse' | 'graph'): string[] {

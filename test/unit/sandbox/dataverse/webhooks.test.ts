@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { FIXTURES_URL } from '../../../helpers/fixtures.js';
 import { registerStep, startHarness, startReceiver, type Harness } from './harness.js';
 
-const fixture = (name: string): any => JSON.parse(readFileSync(new URL(`../../../../../shared/fixtures/dataverse/${name}`, import.meta.url), 'utf8'));
+const fixture = (name: string): any => JSON.parse(readFileSync(new URL(`dataverse/${name}`, FIXTURES_URL), 'utf8'));
 const deleteFixture = fixture('delete-webhook-appointment.reconstructed.json');
 const updateFixture = fixture('update-webhook-customactivity-preimage-activityparty.json');
 

@@ -2,9 +2,10 @@ import { readFileSync } from 'node:fs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { fetch } from 'undici';
 import type { DirectoryUser } from '../../../../sandbox/index.js';
+import { FIXTURES_URL } from '../../../helpers/fixtures.js';
 import { useSandbox } from './client.js';
 
-const fixtures = new URL('../../../../../shared/fixtures/graph/', import.meta.url);
+const fixtures = new URL('graph/', FIXTURES_URL);
 const concurrencyBody = JSON.parse(readFileSync(new URL('error-mailbox-concurrency.json', fixtures), 'utf8'));
 const throttleBody = JSON.parse(readFileSync(new URL('throttle-429-response.json', fixtures), 'utf8'));
 

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DirectoryUser } from '../../../../sandbox/index.js';
+import { FIXTURES_URL } from '../../../helpers/fixtures.js';
 import { useSandbox, type Answer } from './client.js';
 
-const fixture = JSON.parse(readFileSync(new URL('../../../../../shared/fixtures/graph/delta-calendarview-removed.json', import.meta.url), 'utf8'));
+const fixture = JSON.parse(readFileSync(new URL('graph/delta-calendarview-removed.json', FIXTURES_URL), 'utf8'));
 
 const env = useSandbox();
 let dana: DirectoryUser;

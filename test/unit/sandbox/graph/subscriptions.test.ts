@@ -3,9 +3,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DirectoryUser } from '../../../../sandbox/index.js';
+import { FIXTURES_URL } from '../../../helpers/fixtures.js';
 import { useSandbox } from './client.js';
 
-const fixtures = new URL('../../../../../shared/fixtures/graph/', import.meta.url);
+const fixtures = new URL('graph/', FIXTURES_URL);
 const deletedFixture = JSON.parse(readFileSync(new URL('notification-event-deleted.reconstructed.json', fixtures), 'utf8'));
 const lifecycleFixture = JSON.parse(readFileSync(new URL('lifecycle-missed.json', fixtures), 'utf8'));
 const createdFixture = JSON.parse(readFileSync(new URL('subscription-create-response-messages.json', fixtures), 'utf8'));
