@@ -34,6 +34,8 @@ export const ChangeNotificationCollection = z.looseObject({
 });
 
 export const LifecycleNotification = z.looseObject({
+  /** Graph's optional per-notification id (absent from its lifecycle examples). */
+  id: z.string().min(1).optional(),
   subscriptionId: z.string().min(1),
   subscriptionExpirationDateTime: z.string().optional(),
   clientState: z.string().nullable().optional(),

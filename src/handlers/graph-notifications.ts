@@ -136,10 +136,27 @@ export function createGraphNotificationsHandler(deps: HandlerDeps): Handler {
   });
 }
 
+/** Lifecycle notices of one subscription, event and expiry received within one such window are one notice. */
+export const LIFECYCLE_DEDUPE_WINDOW_MS = 60_000;
+
+/**
+ * Which notice this is. Graph's lifecycle notices carry no id in its documented examples (the optional
+ * per-notification `id` is used when present), and a redelivery repeats every field, so apart from that
+ * id only the time of receipt tells a second `missed` or `reauthorizationRequired` from a redelivery of
+ * the first. A fixed window of receipt is the honest compromise: merging a separate notice loses a
+ * catch-up, whereas a redelivery let through (later than the window, or across its edge) only repeats
+ * idempotent work (a delta catch-up, a reauthorize; a second `subscriptionRemoved` finds nothing stored).
+ * Two separate notices inside one window still merge.
+ */
+function lifecycleNoticeId(item: LifecycleNotification, receivedAt: Date): string {
+  const notice = item.id ?? `window:${new Date(Math.floor(receivedAt.getTime() / LIFECYCLE_DEDUPE_WINDOW_MS) * LIFECYCLE_DEDUPE_WINDOW_MS).toISOString()}`;
+  return `lifecycle:${item.subscriptionId}:${item.lifecycleEvent}:${item.subscriptionExpirationDateTime ?? ''}:${notice}`;
+}
+
 export function createGraphLifecycleHandler(deps: HandlerDeps): Handler {
   return createGraphHandler(deps, 'graph-lifecycle', parseLifecycleCollection, (item, receivedAt) => {
     const expiration = item.subscriptionExpirationDateTime ?? null;
-    const id = `lifecycle:${item.subscriptionId}:${item.lifecycleEvent}:${expiration ?? ''}`;
+    const id = lifecycleNoticeId(item, receivedAt);
     return {
       key: id,
       message: {

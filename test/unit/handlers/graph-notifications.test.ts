@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../../src/config.js';
 import type { HandlerDeps } from '../../../src/handlers/deps.js';
-import { createGraphLifecycleHandler, createGraphNotificationsHandler } from '../../../src/handlers/graph-notifications.js';
+import { createGraphLifecycleHandler, createGraphNotificationsHandler, LIFECYCLE_DEDUPE_WINDOW_MS } from '../../../src/handlers/graph-notifications.js';
 import { createLogger, type LogLevel } from '../../../src/log.js';
 import type { Store } from '../../../src/store/index.js';
 import type { QueueMessage } from '../../../src/store/messages.js';
@@ -22,10 +22,11 @@ const testAzurite = useTestAzurite();
 let config: Config;
 let store: Store;
 let lines: string[];
-const deps = (): HandlerDeps => ({
+const NOW = new Date('2026-01-01T00:00:00Z');
+const deps = (now = NOW): HandlerDeps => ({
   config,
   store,
-  now: () => new Date('2026-01-01T00:00:00Z'),
+  now: () => now,
   log: createLogger({ level: 'debug', sink: (_l: LogLevel, line: string) => lines.push(line) }),
 });
 const notifications = () => createGraphNotificationsHandler(deps());
@@ -135,7 +136,7 @@ describe('POST /api/graph/lifecycle', () => {
       {
         kind: 'lifecycle',
         notice: {
-          id: 'lifecycle:e3898f08-5cd0-4a6a-80fc-6addbfb73b7b:reauthorizationRequired:2019-09-18T00:52:45.9696658+00:00',
+          id: 'lifecycle:e3898f08-5cd0-4a6a-80fc-6addbfb73b7b:reauthorizationRequired:2019-09-18T00:52:45.9696658+00:00:window:2026-01-01T00:00:00.000Z',
           subscriptionId: 'e3898f08-5cd0-4a6a-80fc-6addbfb73b7b',
           lifecycleEvent: 'reauthorizationRequired',
           tenantId: '84bd8158-6d4d-4958-8b9f-9d6445542f95',
@@ -143,6 +144,40 @@ describe('POST /api/graph/lifecycle', () => {
           receivedAt: '2026-01-01T00:00:00.000Z',
         },
       },
+    ]);
+  });
+
+  const lifecycleAt = async (at: Date, change: (item: Record<string, unknown>) => void = () => undefined) => {
+    const body = fixtureJson<{ value: Record<string, unknown>[] }>(LIFECYCLE_REAUTHORIZE);
+    change(body.value[0]!);
+    expect((await createGraphLifecycleHandler(deps(at))(request({ body: JSON.stringify(body) }))).status).toBe(202);
+  };
+  const noticeIds = async () => (await queued()).map((m) => (m.kind === 'lifecycle' ? m.notice.id : m.kind));
+
+  it('a second notice for the same subscription and expiry, a window later, is its own message', async () => {
+    await store.subscriptions.put(lifecycleSubscription());
+    await lifecycleAt(NOW);
+    await lifecycleAt(new Date(NOW.getTime() + LIFECYCLE_DEDUPE_WINDOW_MS));
+    const ids = await noticeIds();
+    expect(ids).toHaveLength(2);
+    expect(new Set(ids).size).toBe(2);
+  });
+
+  it('a redelivery inside the window of the first is a duplicate', async () => {
+    await store.subscriptions.put(lifecycleSubscription());
+    await lifecycleAt(NOW);
+    await lifecycleAt(new Date(NOW.getTime() + LIFECYCLE_DEDUPE_WINDOW_MS - 1));
+    expect(await queued()).toHaveLength(1);
+  });
+
+  it("Graph's own notification id, when present, decides: the same id later is a duplicate, another id at once is not", async () => {
+    await store.subscriptions.put(lifecycleSubscription());
+    await lifecycleAt(NOW, (item) => (item.id = 'notice-1'));
+    await lifecycleAt(new Date(NOW.getTime() + 10 * LIFECYCLE_DEDUPE_WINDOW_MS), (item) => (item.id = 'notice-1'));
+    await lifecycleAt(NOW, (item) => (item.id = 'notice-2'));
+    expect(await noticeIds()).toEqual([
+      'lifecycle:e3898f08-5cd0-4a6a-80fc-6addbfb73b7b:reauthorizationRequired:2019-09-18T00:52:45.9696658+00:00:notice-1',
+      'lifecycle:e3898f08-5cd0-4a6a-80fc-6addbfb73b7b:reauthorizationRequired:2019-09-18T00:52:45.9696658+00:00:notice-2',
     ]);
   });
 
