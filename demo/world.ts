@@ -5,8 +5,8 @@
  * `delete-sync register`, Graph subscriptions and the To Do baseline made by the sync services the
  * self-hosted timers run.
  *
- * `quiesce()` waits until nothing moves any more: no notification or webhook in flight, the queue
- * empty (a message being processed still counts), and nothing new seen in a whole round.
+ * Its parts (scratch folder and teardown, free port, service settings, registration, the wait until quiet) are exported for the
+ * reliability world, which runs the same service in a child process.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -16,6 +16,7 @@ import path from 'node:path';
 import { QueueClient } from '@azure/storage-queue';
 import { startTenantSandbox, type DirectoryUser, type TenantSandbox } from '../sandbox/index.js';
 import { createService, type Service } from '../src/app/service.js';
+import type { DataverseClient } from '../src/dataverse/client.js';
 import { applyPlan, planRegistration, readMessageFilters, readRegistration } from '../src/dataverse/registration.js';
 import { createLogger, type LogSink } from '../src/log.js';
 import { startAzurite, type RunningAzurite } from '../src/server/azurite.js';
@@ -54,7 +55,8 @@ export interface WorldOptions {
   env?: Record<string, string>;
 }
 
-async function freePort(): Promise<number> {
+/** A free loopback port, for a service started on it afterwards (in this process or a child). */
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -62,12 +64,83 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startWorld(options: WorldOptions = {}): Promise<World> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'delete-sync-world-'));
+export interface WorldSettings {
+  sb: TenantSandbox;
+  /** A scratch folder; the sandbox's CA certificate is written there for the service to trust. */
+  dir: string;
+  storageConnectionString: string;
+  port: number;
+  syncUsers: readonly DirectoryUser[];
+  webhookKey: string;
+  adminKey: string;
+}
+
+/** The settings a deployment gives the service, pointed at this world's storage and tenant sandbox. */
+export async function worldEnv(settings: WorldSettings): Promise<Record<string, string>> {
+  const { sb, port } = settings;
+  const caFile = path.join(settings.dir, 'sandbox-ca.pem');
+  await writeFile(caFile, sb.ca);
+  return {
+    PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+    STORAGE_CONNECTION_STRING: settings.storageConnectionString,
+    DATAVERSE_WEBHOOK_KEY: settings.webhookKey,
+    ADMIN_KEY: settings.adminKey,
+    GRAPH_TENANT_ID: sb.tenantId,
+    GRAPH_BASE_URL: sb.graphUrl,
+    DATAVERSE_URL: sb.dataverseUrl,
+    EXTRA_CA_FILE: caFile,
+    SYNC_USERS: settings.syncUsers.map((u) => u.id).join(','),
+    AZURE_TENANT_ID: sb.tenantId,
+    AZURE_CLIENT_ID: sb.client.clientId,
+    AZURE_CLIENT_SECRET: sb.client.clientSecret,
+    AZURE_AUTHORITY_HOST: sb.loginUrl,
+    VISIBILITY_TIMEOUT_SECONDS: '1',
+  };
+}
+
+/** Registers the webhook endpoint, steps and pre-images in the sandbox as `delete-sync register` does. */
+export async function registerWebhook(dataverse: DataverseClient, sb: TenantSandbox, serviceUrl: string, key: string): Promise<void> {
+  const target = { dataverseUrl: sb.dataverseUrl, endpointUrl: `${serviceUrl}/api/dataverse/webhook`, key };
+  await applyPlan(dataverse, planRegistration(target, await readRegistration(dataverse), await readMessageFilters(dataverse)));
+}
+
+/**
+ * A wait until nothing moves: no notification or webhook in flight, the queue empty (a message being
+ * processed still counts), and nothing new seen in a whole round.
+ */
+export function quiescer(
+  sb: TenantSandbox,
+  queueLength: () => Promise<number>,
+  timing: { pollMs: number; timeoutMs: number },
+): (timeoutMs?: number) => Promise<void> {
+  const progress = () => `${sb.graph.deliveries.length}|${sb.dataverse.deliveries().length}|${sb.deleteLog.entries().length}`;
+  return async (timeoutMs = timing.timeoutMs) => {
+    const deadline = Date.now() + timeoutMs;
+    let seen = '';
+    for (;;) {
+      await Promise.all([sb.graph.notificationsIdle(), sb.dataverse.settle()]);
+      const length = await queueLength();
+      const now = progress();
+      if (length === 0 && now === seen) return;
+      seen = length === 0 ? now : '';
+      if (Date.now() > deadline) throw new Error(`not quiet after ${timeoutMs} ms (queue ${length})`);
+      await new Promise((resolve) => setTimeout(resolve, timing.pollMs));
+    }
+  };
+}
+
+/** A scratch folder and what to stop on close, stopped in reverse order (the folder removed last). */
+export async function scratch(prefix: string): Promise<{ dir: string; stops: (() => Promise<void>)[]; close(): Promise<void> }> {
+  const dir = await mkdtemp(path.join(tmpdir(), prefix));
   const stops: (() => Promise<void>)[] = [() => rm(dir, { recursive: true, force: true })];
   const close = async () => {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
   };
+  return { dir, stops, close };
+}
+
+export async function startWorld(options: WorldOptions = {}): Promise<World> {
+  const { dir, stops, close } = await scratch('delete-sync-world-');
   try {
     const [azurite, sb]: [RunningAzurite, TenantSandbox] = await Promise.all([startAzurite(), startTenantSandbox()]);
     stops.push(() => azurite.stop(), () => sb.close());
@@ -82,27 +155,20 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       alice: sb.directory.add({ displayName: 'Alice Attendee', canDelete: true }),
       bob: sb.directory.add({ displayName: 'Bob NoDelete', canDelete: false }),
     };
-    const caFile = path.join(dir, 'sandbox-ca.pem');
-    await writeFile(caFile, sb.ca);
     const port = await freePort();
     const webhookKey = randomBytes(24).toString('base64url');
     const env: Record<string, string> = {
+      ...(await worldEnv({
+        sb,
+        dir,
+        storageConnectionString: azurite.connectionString,
+        port,
+        syncUsers: Object.values(users),
+        webhookKey,
+        adminKey: randomBytes(24).toString('base64url'),
+      })),
       PORT: String(port),
       HOST: '127.0.0.1',
-      PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
-      STORAGE_CONNECTION_STRING: azurite.connectionString,
-      DATAVERSE_WEBHOOK_KEY: webhookKey,
-      ADMIN_KEY: randomBytes(24).toString('base64url'),
-      GRAPH_TENANT_ID: sb.tenantId,
-      GRAPH_BASE_URL: sb.graphUrl,
-      DATAVERSE_URL: sb.dataverseUrl,
-      EXTRA_CA_FILE: caFile,
-      SYNC_USERS: Object.values(users).map((u) => u.id).join(','),
-      AZURE_TENANT_ID: sb.tenantId,
-      AZURE_CLIENT_ID: sb.client.clientId,
-      AZURE_CLIENT_SECRET: sb.client.clientSecret,
-      AZURE_AUTHORITY_HOST: sb.loginUrl,
-      VISIBILITY_TIMEOUT_SECONDS: '1',
       QUEUE_MAX_POLL_MS: '50',
       LOG_LEVEL: 'warn',
       ...options.env,
@@ -121,9 +187,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     const store = service.runtime.store;
 
     // As `delete-sync register` does it.
-    const endpointUrl = `${service.url}/api/dataverse/webhook`;
-    const plan = planRegistration({ dataverseUrl: sb.dataverseUrl, endpointUrl, key: webhookKey }, await readRegistration(dataverse), await readMessageFilters(dataverse));
-    await applyPlan(dataverse, plan);
+    await registerWebhook(dataverse, sb, service.url, webhookKey);
 
     // As the subscription and To Do timers do it (each runs once at start, then on its interval).
     const sync = composed.sync;
@@ -135,22 +199,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       const queue = new QueueClient(azurite.connectionString, name);
       return (await queue.exists()) ? ((await queue.getProperties()).approximateMessagesCount ?? 0) : 0;
     };
-    const queueLength = () => length(service.config.queue.name);
-    const progress = () => `${sb.graph.deliveries.length}|${sb.dataverse.deliveries().length}|${sb.deleteLog.entries().length}`;
-
-    async function quiesce(timeoutMs = 20_000): Promise<void> {
-      const deadline = Date.now() + timeoutMs;
-      let seen = '';
-      for (;;) {
-        await Promise.all([sb.graph.notificationsIdle(), sb.dataverse.settle()]);
-        const length = await queueLength();
-        const now = progress();
-        if (length === 0 && now === seen) return;
-        seen = length === 0 ? now : '';
-        if (Date.now() > deadline) throw new Error(`not quiet after ${timeoutMs} ms (queue ${length})`);
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
-    }
+    const quiesce = quiescer(sb, () => length(service.config.queue.name), { pollMs: 25, timeoutMs: 20_000 });
 
     await quiesce();
     return {

@@ -6,16 +6,12 @@
  * process reads the same storage (decision records, links) through its own store.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { QueueClient } from '@azure/storage-queue';
+import { freePort, quiescer, registerWebhook, scratch, worldEnv } from '../../demo/world.js';
 import { startTenantSandbox, type DirectoryUser, type TenantSandbox } from '../../sandbox/index.js';
 import { createService } from '../../src/app/service.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { CrmRef } from '../../src/domain/event.js';
-import { applyPlan, planRegistration, readMessageFilters, readRegistration } from '../../src/dataverse/registration.js';
 import { silentLogger } from '../../src/log.js';
 import type { DecisionRecord } from '../../src/store/decisions.js';
 import { createStore, type Store } from '../../src/store/index.js';
@@ -62,47 +58,20 @@ export interface ReliabilityWorldOptions {
   env?: Record<string, string>;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 const DAY_MS = 86_400_000;
 const graphTime = (ms: number) => ({ dateTime: new Date(ms).toISOString().slice(0, 19), timeZone: 'UTC' });
 
 export async function startReliabilityWorld(options: ReliabilityWorldOptions = {}): Promise<ReliabilityWorld> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'delete-sync-reliability-'));
-  const stops: (() => Promise<void>)[] = [() => rm(dir, { recursive: true, force: true })];
-  const close = async () => {
-    for (const stop of stops.reverse()) await stop().catch(() => undefined);
-  };
+  const { dir, stops, close } = await scratch('delete-sync-reliability-');
   try {
     const [azurite, sb] = await Promise.all([startTestAzurite({ persistent: true }), startTenantSandbox()]);
     stops.push(() => azurite.dispose(), () => sb.close());
     const users = Array.from({ length: options.users ?? 6 }, (_, i) => sb.directory.add({ displayName: `Person ${i}`, canDelete: true }));
-    const caFile = path.join(dir, 'sandbox-ca.pem');
-    await writeFile(caFile, sb.ca);
     const port = await freePort();
     const webhookKey = randomBytes(24).toString('base64url');
     const adminKey = randomBytes(24).toString('base64url');
     const env: Record<string, string> = {
-      PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
-      STORAGE_CONNECTION_STRING: azurite.connectionString,
-      DATAVERSE_WEBHOOK_KEY: webhookKey,
-      ADMIN_KEY: adminKey,
-      GRAPH_TENANT_ID: sb.tenantId,
-      GRAPH_BASE_URL: sb.graphUrl,
-      DATAVERSE_URL: sb.dataverseUrl,
-      EXTRA_CA_FILE: caFile,
-      SYNC_USERS: users.map((u) => u.id).join(','),
-      AZURE_TENANT_ID: sb.tenantId,
-      AZURE_CLIENT_ID: sb.client.clientId,
-      AZURE_CLIENT_SECRET: sb.client.clientSecret,
-      AZURE_AUTHORITY_HOST: sb.loginUrl,
-      VISIBILITY_TIMEOUT_SECONDS: '1',
+      ...(await worldEnv({ sb, dir, storageConnectionString: azurite.connectionString, port, syncUsers: users, webhookKey, adminKey })),
       QUEUE_LEASE_SECONDS: '6',
       QUEUE_MAX_POLL_MS: '100',
       LOG_LEVEL: 'info',
@@ -119,12 +88,7 @@ export async function startReliabilityWorld(options: ReliabilityWorldOptions = {
     stops.push(() => service.stop());
     await service.start();
 
-    const plan = planRegistration(
-      { dataverseUrl: sb.dataverseUrl, endpointUrl: `${service.url}/api/dataverse/webhook`, key: webhookKey },
-      await readRegistration(dataverse),
-      await readMessageFilters(dataverse),
-    );
-    await applyPlan(dataverse, plan);
+    await registerWebhook(dataverse, sb, service.url, webhookKey);
 
     const queue = new QueueClient(azurite.connectionString, config.queue.name);
     const queueLength = async () => {
@@ -134,21 +98,7 @@ export async function startReliabilityWorld(options: ReliabilityWorldOptions = {
         return -1;
       }
     };
-    const progress = () => `${sb.graph.deliveries.length}|${sb.dataverse.deliveries().length}|${sb.deleteLog.entries().length}`;
-
-    async function quiesce(timeoutMs = 30_000): Promise<void> {
-      const deadline = Date.now() + timeoutMs;
-      let seen = '';
-      for (;;) {
-        await Promise.all([sb.graph.notificationsIdle(), sb.dataverse.settle()]);
-        const length = await queueLength();
-        const now = progress();
-        if (length === 0 && now === seen) return;
-        seen = length === 0 ? now : '';
-        if (Date.now() > deadline) throw new Error(`not quiet after ${timeoutMs} ms (queue ${length})`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    }
+    const quiesce = quiescer(sb, queueLength, { pollMs: 100, timeoutMs: 30_000 });
 
     // The service's subscription timer subscribes every synced mailbox at start.
     const subscribed = Date.now() + 20_000;
