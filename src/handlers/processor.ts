@@ -88,10 +88,6 @@ function tombstoneTarget(event: DomainEvent): TombstoneTarget | null {
 }
 
 /**
- * Skips can owe work too: a follow-up to remember (the contact comeback), or a CRM change that may be
- * the one a remembered follow-up waits for.
- */
-/**
  * A CRM delete the service made for an Outlook delete (the organizer's meeting, an open task) is still
  * the record's deletion in CRM: the CRM side of the table owes the other mailboxes their copies' delete,
  * so it is decided, not skipped as an echo. The Outlook deletes it makes are tombstoned, which ends the chain.
@@ -101,16 +97,42 @@ async function cascades(event: DomainEvent, decisionId: string, store: Store): P
   return (await store.decisions.getByEvent(decisionId))?.input?.origin === 'outlook';
 }
 
+/** A delete the service made itself (tombstoned): the decision that made it, and whether this event cascades from it. */
+interface OwnDelete {
+  decisionId: string;
+  cascade: boolean;
+}
+
+async function ownDelete(event: DomainEvent, store: Store): Promise<OwnDelete | null> {
+  const target = tombstoneTarget(event);
+  const tombstone = target === null ? null : await store.tombstones.get(target);
+  if (tombstone === null) return null;
+  return { decisionId: tombstone.decisionId, cascade: await cascades(event, tombstone.decisionId, store) };
+}
+
+/**
+ * Skips can owe work too: a follow-up to remember (the contact comeback), or a CRM change that may be
+ * the one a remembered follow-up waits for.
+ */
 function needsExecution(record: DecisionRecord, event: DomainEvent, deps: ProcessorDeps): boolean {
   if (deps.execute === undefined || record.status !== 'decided') return false;
   return record.action === 'propagate' || record.followUps.length > 0 || (event.origin === 'crm' && event.change === 'updated');
 }
 
-async function execute(record: DecisionRecord, event: DomainEvent, deps: ProcessorDeps): Promise<DecisionRecord> {
+/**
+ * A cascade (see cascades) carries on one user action that the brake counted when the Outlook delete was
+ * decided, and that ran only because the brake let it (a held one deletes nothing in CRM, so no cascade
+ * follows it): the cascade is not counted or held again.
+ */
+async function execute(record: DecisionRecord, event: DomainEvent, deps: ProcessorDeps, own: OwnDelete | null): Promise<DecisionRecord> {
   if (!needsExecution(record, event, deps) || record.facts === null) return record;
   if (deps.brake !== undefined && !deps.dryRun && record.action === 'propagate') {
-    const held = await deps.brake.hold(record, event);
-    if (held !== null) return held;
+    if (own?.cascade === true) {
+      deps.log.info('cascade of an admitted delete: not counted by the brake', { eventId: event.id, continues: own.decisionId });
+    } else {
+      const held = await deps.brake.hold(record, event);
+      if (held !== null) return held;
+    }
   }
   const decision: Decision = {
     ruleId: record.ruleId,
@@ -155,14 +177,13 @@ async function processOnce(event: DomainEvent, deps: ProcessorDeps): Promise<Dec
   const existing = await deps.store.decisions.getByEvent(event.id);
   if (existing !== null) {
     log.info('event already decided', { status: existing.status, ruleId: existing.ruleId });
-    return execute(existing, event, deps);
+    return execute(existing, event, deps, existing.status === 'decided' ? await ownDelete(event, deps.store) : null);
   }
   const decidedAt = deps.now();
   const base = { id: event.id, decidedAt: decidedAt.toISOString(), input: inputSummary(event), outcomes: [], dryRun: deps.dryRun };
 
-  const target = tombstoneTarget(event);
-  const tombstone = target === null ? null : await deps.store.tombstones.get(target);
-  if (tombstone !== null && !(await cascades(event, tombstone.decisionId, deps.store))) {
+  const own = await ownDelete(event, deps.store);
+  if (own !== null && !own.cascade) {
     const echo: DecisionRecord = {
       ...base,
       recordKey: recordKeyOf(event, null),
@@ -170,12 +191,12 @@ async function processOnce(event: DomainEvent, deps: ProcessorDeps): Promise<Dec
       facts: null,
       ruleId: 'system.echo',
       action: 'skip',
-      reason: `This delete was made by the service itself (decision ${tombstone.decisionId}); its echo is recorded and nothing else is done.`,
+      reason: `This delete was made by the service itself (decision ${own.decisionId}); its echo is recorded and nothing else is done.`,
       targets: [],
       followUps: [],
     };
     await deps.store.decisions.put(echo);
-    log.info('echo of own delete skipped', { decisionId: tombstone.decisionId });
+    log.info('echo of own delete skipped', { decisionId: own.decisionId });
     return echo;
   }
 
@@ -190,5 +211,5 @@ async function processOnce(event: DomainEvent, deps: ProcessorDeps): Promise<Dec
   };
   await deps.store.decisions.put(record);
   log.info('decided', { ruleId: record.ruleId, action: record.action, targets: record.targets.length });
-  return execute(record, event, deps);
+  return execute(record, event, deps, own);
 }

@@ -3,11 +3,12 @@ import { createBrake, type MassDeleteBrake } from '../../../src/brake/brake.js';
 import { discardHeld, releaseHeld } from '../../../src/brake/operator.js';
 import type { DomainEvent } from '../../../src/domain/event.js';
 import { normalizeDataverseWebhook } from '../../../src/domain/normalize-dataverse.js';
+import { normalizeGraphNotification, parseNotificationCollection } from '../../../src/domain/normalize-graph.js';
 import { processEvent, type Execute, type ProcessorDeps } from '../../../src/handlers/processor.js';
 import { silentLogger } from '../../../src/log.js';
 import type { Store } from '../../../src/store/index.js';
 import { useTestAzurite } from '../../helpers/azurite.js';
-import { deleteBody } from '../../helpers/requests.js';
+import { deleteBody, EVENT_DELETED, fixtureText } from '../../helpers/requests.js';
 import { testStore } from '../../helpers/store.js';
 
 const testAzurite = useTestAzurite();
@@ -31,19 +32,24 @@ function deps(over: Partial<ProcessorDeps> = {}): ProcessorDeps {
   return { store, log: silentLogger, now: () => new Date(clock), dryRun: false, execute, brake, ...over };
 }
 
+/** The fixture's meeting. */
+const MEETING = { entity: 'appointment', id: '00000000-0000-0000-0000-0000000a0001' };
+
 let operation = 0;
-/** A CRM bulk-delete job's next delete, made by `user` (Entra object id). */
-function crmDeleteBy(user: string): DomainEvent {
+/** A CRM bulk-delete job's next delete, made by `user` (Entra object id); of the fixture's meeting unless another id is given. */
+function crmDeleteBy(user: string, recordId = MEETING.id): DomainEvent {
   operation += 1;
   const body = deleteBody(`00000000-0000-0000-0000-${String(operation).padStart(12, '0')}`, (b) => {
     b.InitiatingUserAzureActiveDirectoryObjectId = user;
   });
-  return normalizeDataverseWebhook(body, {}, new Date(clock));
+  return normalizeDataverseWebhook(body.replaceAll(MEETING.id, recordId), {}, new Date(clock));
 }
 
 const ALICE = '00000000-0000-0000-0000-00000000a11c';
 const BOB = '00000000-0000-0000-0000-000000000b0b';
 const CAROL = '00000000-0000-0000-0000-00000000ca01';
+/** The fixture meeting's organizer in CRM. */
+const ORGANIZER_CRM_USER = '00000000-0000-0000-0000-0000000000a1';
 
 beforeEach(() => {
   ({ store } = testStore(testAzurite().connectionString));
@@ -137,6 +143,36 @@ describe('mass-delete brake', () => {
     // A redelivery of a discarded decision does nothing.
     expect((await processEvent(held, deps())).status).toBe('discarded');
     expect(executed).not.toContain(held.id);
+  });
+
+  it("counts an organizer's Outlook delete once: the CRM Delete webhook of the service's own delete continues it uncounted", async () => {
+    // The organizer's mailbox owner (the fixture notification's user), linked to the fixture meeting, and an attendee's copy.
+    const organizer = '{user_guid}';
+    await store.snapshots.put(crmDeleteBy(organizer).crm!.snapshot!);
+    const link = { crm: MEETING, crmUserId: ORGANIZER_CRM_USER, itemKind: 'event', listId: null, source: 'test', updatedAt: new Date(clock).toISOString() } as const;
+    await store.links.put({ ...link, userId: organizer, itemId: '{long_id_string}', role: 'organizer' });
+    await store.links.put({ ...link, userId: 'attendee-mailbox', crmUserId: null, itemId: 'attendee-copy', role: 'attendee' });
+    // As the executor does: each CRM delete is tombstoned under its decision before it is made.
+    const tombstoning: Execute = async (decision, facts, event) => {
+      for (const target of decision.targets) {
+        if (target.side === 'crm') await store.tombstones.put({ target: { side: 'crm', ...target.ref }, decisionId: event.id, createdAt: new Date(clock).toISOString() });
+      }
+      return execute(decision, facts, event);
+    };
+    const [notification] = parseNotificationCollection(fixtureText(EVENT_DELETED));
+
+    const outlookDelete = await processEvent(normalizeGraphNotification(notification!, new Date(clock)), deps({ execute: tombstoning }));
+    expect(outlookDelete).toMatchObject({ status: 'executed', ruleId: 'outlook.appointment.active.organizer' });
+    // Dataverse names the impersonated organizer as the initiator of the service's CRM delete.
+    const cascade = await processEvent(crmDeleteBy(organizer), deps({ execute: tombstoning }));
+    expect(cascade).toMatchObject({ status: 'executed', ruleId: 'crm.appointment.active.future', action: 'propagate' });
+    expect(cascade.targets).toContainEqual(expect.objectContaining({ side: 'outlook', userId: 'attendee-mailbox' }));
+
+    // One action counted: two more of the organizer's deletes fit the limit of 3, the next is held.
+    const statuses = [];
+    for (const n of [2, 3, 4]) statuses.push((await processEvent(crmDeleteBy(organizer, `00000000-0000-0000-0000-0000000a000${n}`), deps())).status);
+    expect(statuses).toEqual(['executed', 'executed', 'held']);
+    expect(alerts).toHaveLength(1);
   });
 
   it('does not count or hold in dry run: the plan is recorded in full', async () => {
