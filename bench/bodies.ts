@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { activityPartyCollection, entityReference, optionSet } from '../sandbox/dataverse/remote-context.js';
 
 const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../test/fixtures');
 
@@ -61,16 +62,14 @@ export function graphDeletedBody(template: Json, targets: NotificationTarget[], 
   return JSON.stringify({ value });
 }
 
-const XRM = 'http://schemas.microsoft.com/xrm/2011/Contracts';
-
 /** An activityparty entity in the wire shape of the fixture's organizer party. */
 function party(activityId: string, partyId: string, entity: string, mask: number, label: string): Json {
   return {
     Attributes: [
       { key: 'activitypartyid', value: randomUUID() },
-      { key: 'activityid', value: { __type: `EntityReference:${XRM}`, Id: activityId, KeyAttributes: [], LogicalName: 'activitypointer', Name: null, RowVersion: null } },
-      { key: 'partyid', value: { __type: `EntityReference:${XRM}`, Id: partyId, KeyAttributes: [], LogicalName: entity, Name: `Person ${partyId.slice(0, 8)}`, RowVersion: null } },
-      { key: 'participationtypemask', value: { __type: `OptionSetValue:${XRM}`, Value: mask } },
+      { key: 'activityid', value: entityReference({ logicalName: 'activitypointer', id: activityId }, null) },
+      { key: 'partyid', value: entityReference({ logicalName: entity, id: partyId }, `Person ${partyId.slice(0, 8)}`) },
+      { key: 'participationtypemask', value: optionSet(mask) },
     ],
     EntityState: null,
     FormattedValues: [{ key: 'participationtypemask', value: label }],
@@ -79,19 +78,6 @@ function party(activityId: string, partyId: string, entity: string, mask: number
     LogicalName: 'activityparty',
     RelatedEntities: [],
     RowVersion: null,
-  };
-}
-
-function partyList(entities: Json[]): Json {
-  return {
-    __type: `EntityCollection:${XRM}`,
-    Entities: entities,
-    EntityName: 'activityparty',
-    MinActiveRowVersion: '-1',
-    MoreRecords: false,
-    PagingCookie: null,
-    TotalRecordCount: -1,
-    TotalRecordCountLimitExceeded: false,
   };
 }
 
@@ -105,8 +91,8 @@ export function largeDeleteBody(template: Json, required: number, optionalContac
   const images = body.PreEntityImages as { key: string; value: { Attributes: { key: string; value: unknown }[] } }[];
   const attributes = images[0]!.value.Attributes;
   attributes.push(
-    { key: 'requiredattendees', value: partyList(Array.from({ length: required }, () => party(activityId, randomUUID(), 'systemuser', 5, 'Required attendee'))) },
-    { key: 'optionalattendees', value: partyList(Array.from({ length: optionalContacts }, () => party(activityId, randomUUID(), 'contact', 6, 'Optional attendee'))) },
+    { key: 'requiredattendees', value: activityPartyCollection(Array.from({ length: required }, () => party(activityId, randomUUID(), 'systemuser', 5, 'Required attendee'))) },
+    { key: 'optionalattendees', value: activityPartyCollection(Array.from({ length: optionalContacts }, () => party(activityId, randomUUID(), 'contact', 6, 'Optional attendee'))) },
   );
   return JSON.stringify(body);
 }

@@ -19,7 +19,7 @@ export function entityReference(ref: EntityRef, name: string | null): Record<str
   return { __type: `EntityReference:${NS}`, Id: ref.id, KeyAttributes: [], LogicalName: ref.logicalName, Name: name, RowVersion: null };
 }
 
-function optionSet(value: number): Record<string, unknown> {
+export function optionSet(value: number): Record<string, unknown> {
   return { __type: `OptionSetValue:${NS}`, Value: value };
 }
 
@@ -63,10 +63,11 @@ function partyEntity(party: Row, partyDef: TableDef, nameOf: NameOf): Record<str
   };
 }
 
-function partyCollection(parties: Row[], partyDef: TableDef, nameOf: NameOf): Record<string, unknown> {
+/** A party list: an EntityCollection of activityparty entities. */
+export function activityPartyCollection(entities: Record<string, unknown>[]): Record<string, unknown> {
   return {
     __type: `EntityCollection:${NS}`,
-    Entities: parties.map((p) => partyEntity(p, partyDef, nameOf)),
+    Entities: entities,
     EntityName: 'activityparty',
     MinActiveRowVersion: '-1',
     MoreRecords: false,
@@ -74,6 +75,10 @@ function partyCollection(parties: Row[], partyDef: TableDef, nameOf: NameOf): Re
     TotalRecordCount: -1,
     TotalRecordCountLimitExceeded: false,
   };
+}
+
+function partyCollection(parties: Row[], partyDef: TableDef, nameOf: NameOf): Record<string, unknown> {
+  return activityPartyCollection(parties.map((p) => partyEntity(p, partyDef, nameOf)));
 }
 
 function attributeValue(def: ColumnDef, value: Cell, options: EntityOptions): unknown {
