@@ -6,8 +6,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll } from 'vitest';
 import { azuriteConnectionString, startAzurite, type AzuritePorts, type RunningAzurite } from '../../src/server/azurite.js';
+import { usePerFile } from './per-file.js';
 
 export interface TestAzurite {
   connectionString: string;
@@ -54,15 +54,5 @@ export async function unreachableStorage(): Promise<string> {
 
 /** Starts Azurite before the file's tests and disposes of it after; answers a getter for it. */
 export function useTestAzurite(options: { persistent?: boolean } = {}): () => TestAzurite {
-  let azurite: TestAzurite | undefined;
-  beforeAll(async () => {
-    azurite = await startTestAzurite(options);
-  });
-  afterAll(async () => {
-    await azurite?.dispose();
-  });
-  return () => {
-    if (azurite === undefined) throw new Error('Azurite is not started yet');
-    return azurite;
-  };
+  return usePerFile('Azurite', () => startTestAzurite(options), (azurite) => azurite.dispose());
 }
