@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { Change, EntityKind, Origin, OutlookItemKind } from '../domain/event.js';
 import { Action, Facts, FollowUp, Target } from '../policy/types.js';
-import { invertedTime, joinKey, keyPart, sha256Hex } from './keys.js';
+import { hashedKeys, invertedTime, joinKey, keyPart } from './keys.js';
 import type { TypedTable } from './table.js';
 
 export const DecisionStatus = z.enum([
@@ -105,10 +105,6 @@ export interface DecisionStore {
 
 const RECENT = 'recent';
 const timeKey = (r: DecisionRecord) => `${invertedTime(new Date(r.decidedAt))}|${keyPart(r.id)}`;
-const eventKeys = (id: string): [string, string] => {
-  const hash = sha256Hex(id);
-  return [hash.slice(0, 3), hash];
-};
 
 export function createDecisionStore(
   byRecord: TypedTable<typeof DecisionRecord>,
@@ -119,9 +115,9 @@ export function createDecisionStore(
     async put(record) {
       await byRecord.upsert(joinKey(record.recordKey), timeKey(record), record);
       await recent.upsert(RECENT, timeKey(record), record);
-      await byEvent.upsert(...eventKeys(record.id), record);
+      await byEvent.upsert(...hashedKeys(record.id), record);
     },
-    getByEvent: (id) => byEvent.get(...eventKeys(id)),
+    getByEvent: (id) => byEvent.get(...hashedKeys(id)),
     listRecent: (limit) => recent.listPartition(RECENT, limit),
     listByRecord: (recordKey, limit) => byRecord.listPartition(joinKey(recordKey), limit),
   };

@@ -5,7 +5,7 @@
  * for a duplicate when the sender retries.
  */
 import { z } from 'zod';
-import { sha256Hex } from './keys.js';
+import { hashedKeys } from './keys.js';
 import type { TypedTable } from './table.js';
 
 export const DedupeEntry = z.object({
@@ -26,22 +26,17 @@ export interface DedupeStore {
   markEnqueued(key: string, claimed: DedupeEntry): Promise<void>;
 }
 
-function keys(key: string): [string, string] {
-  const hash = sha256Hex(key);
-  // A short hash prefix spreads keys over partitions; the full hash is the row key.
-  return [hash.slice(0, 3), hash];
-}
-
 export function createDedupeStore(table: TypedTable<typeof DedupeEntry>): DedupeStore {
   return {
     async claim(key, at) {
       const entry: DedupeEntry = { key: key.slice(0, 512), enqueued: false, firstSeenAt: at.toISOString() };
-      if (await table.insert(...keys(key), entry)) return entry;
-      const existing = await table.get(...keys(key));
+      const rowKeys = hashedKeys(key);
+      if (await table.insert(...rowKeys, entry)) return entry;
+      const existing = await table.get(...rowKeys);
       if (existing === null) return entry;
       return existing.enqueued ? null : existing;
     },
     // The claim already holds the row (with its first-seen time), so the mark replaces it without a read.
-    markEnqueued: (key, claimed) => table.upsert(...keys(key), { ...claimed, enqueued: true }),
+    markEnqueued: (key, claimed) => table.upsert(...hashedKeys(key), { ...claimed, enqueued: true }),
   };
 }

@@ -12,8 +12,13 @@ export function joinKey(...parts: string[]): string {
   return parts.map(keyPart).join('|');
 }
 
-export function sha256Hex(value: string): string {
-  return createHash('sha256').update(value, 'utf8').digest('hex');
+/**
+ * Keys for a value too long or too free-form to be a key itself (dedupe inputs, event ids): the SHA-256
+ * hex is the row key, and its first three characters spread the rows over partitions.
+ */
+export function hashedKeys(value: string): [string, string] {
+  const hash = createHash('sha256').update(value, 'utf8').digest('hex');
+  return [hash.slice(0, 3), hash];
 }
 
 /** Largest millisecond time a 13-digit inverted key can hold (year 2286), so keys stay fixed-width. */
