@@ -13,6 +13,7 @@ import type { TokenCredential } from '@azure/identity';
 import type { CrmRef } from '../domain/event.js';
 import { DeleteSyncError } from '../errors.js';
 import { backoffDelay, isTransientStatus, parseRetryAfter, systemClock, type BackoffOptions, type Clock } from '../net/retry.js';
+import { recordThrottle } from '../telemetry/index.js';
 import { entitySetOf } from './entity-sets.js';
 
 export const API_PATH = '/api/data/v9.2';
@@ -204,10 +205,11 @@ export class DataverseClient {
       } catch (error) {
         failure = new DataverseError(`${method} ${path.split('?')[0]}: no answer (${(error as Error).message})`, null, null);
       }
-      const retryable = failure.httpStatus === 429 || (idempotent && failure.transient);
-      if (!retryable || attempt > this.maxRetries) throw failure;
       const now = this.clock.now();
       const retryAfter = answer ? parseRetryAfter(answer.headers.get('Retry-After'), now) : null;
+      if (failure.httpStatus === 429) recordThrottle('dataverse', options.callerObjectId, retryAfter === null ? undefined : retryAfter / 1000);
+      const retryable = failure.httpStatus === 429 || (idempotent && failure.transient);
+      if (!retryable || attempt > this.maxRetries) throw failure;
       const wait = retryAfter ?? backoffDelay(attempt, this.backoff);
       if (wait > this.maxRetryAfterMs || (options.deadline !== undefined && now + wait > options.deadline)) throw failure;
       await this.clock.sleep(wait);

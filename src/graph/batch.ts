@@ -13,6 +13,7 @@
  */
 import { GraphError, RetryHandlerOptions, type Client } from '@microsoft/microsoft-graph-client';
 import { backoffDelay, isTransientStatus, parseRetryAfter, systemClock, type BackoffOptions, type Clock } from '../net/retry.js';
+import { recordThrottle } from '../telemetry/index.js';
 
 export const MAX_BATCH_SIZE = 20;
 export const OUTLOOK_MAILBOX_CONCURRENCY = 4;
@@ -179,6 +180,7 @@ export async function fanOut(transport: BatchTransport, ops: readonly ItemOp[], 
     p.httpStatus = item.status;
     p.code = errorCode(item.body);
     const retryAfterMs = parseRetryAfter(headerValue(item.headers, 'Retry-After'), clock.now());
+    if (item.status === 429) recordThrottle('graph', p.op.mailbox, seconds(retryAfterMs));
     const verdict = classifyItem(item.status, retryAfterMs);
     const detail = p.code === null ? `HTTP ${item.status}` : `HTTP ${item.status} ${p.code}`;
     if (verdict.kind === 'done') return finish(p, 'done', detail);
@@ -197,6 +199,7 @@ export async function fanOut(transport: BatchTransport, ops: readonly ItemOp[], 
       const status = error instanceof BatchTransportError ? error.status : null;
       const retryAfterMs = error instanceof BatchTransportError ? error.retryAfterMs : null;
       const detail = status === null ? `batch failed: ${(error as Error).message}` : `batch answered HTTP ${status}`;
+      if (status === 429) recordThrottle('graph', undefined, seconds(retryAfterMs));
       for (const p of batch) {
         p.httpStatus = status;
         p.code = null;
@@ -245,6 +248,8 @@ export async function fanOut(transport: BatchTransport, ops: readonly ItemOp[], 
 
   return ops.map((op) => outcomes.get(op.key) as OpOutcome);
 }
+
+const seconds = (ms: number | null) => (ms === null ? undefined : ms / 1000);
 
 function errorCode(body: unknown): string | null {
   const code = (body as { error?: { code?: unknown } } | undefined)?.error?.code;

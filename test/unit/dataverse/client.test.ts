@@ -1,13 +1,21 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { metrics } from '@opentelemetry/api';
+import { logs } from '@opentelemetry/api-logs';
 import type { DirectoryUser } from '../../../sandbox/index.js';
 import { DataverseClient, DataverseError } from '../../../src/dataverse/client.js';
+import { CUSTOM_EVENT_ATTRIBUTE, EVENT_NAMES, METRIC_NAMES } from '../../../src/telemetry/index.js';
 import { startSandboxClients, type SandboxClients } from '../graph/sandbox-clients.js';
+import { counterValue, inMemorySinks } from '../telemetry/inMemorySinks.js';
 
 let s: SandboxClients;
 let alice: DirectoryUser;
 let bob: DirectoryUser;
+// Stand-ins for the global providers useAzureMonitor registers, set before anything records.
+const sinks = inMemorySinks();
 
 beforeAll(async () => {
+  logs.setGlobalLoggerProvider(sinks.loggerProvider);
+  metrics.setGlobalMeterProvider(sinks.meterProvider);
   s = await startSandboxClients();
   alice = s.sandbox.directory.add({ displayName: 'Alice Organizer', canDelete: true });
   bob = s.sandbox.directory.add({ displayName: 'Bob Attendee', canDelete: false });
@@ -16,7 +24,7 @@ beforeAll(async () => {
 afterEach(() => s.sandbox.faults.reset());
 
 afterAll(async () => {
-  await s.sandbox.close();
+  await Promise.all([s.sandbox.close(), sinks.shutdown()]);
 });
 
 async function meeting(): Promise<string> {
@@ -82,6 +90,19 @@ describe('throttling and faults', () => {
     const started = Date.now();
     expect((await s.dataverse.getSystemUser(alice.systemUserId))?.systemuserid).toBe(alice.systemUserId);
     expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+  });
+
+  it('reports each 429 as Dataverse throttling, with the user acted as and the Retry-After', async () => {
+    const before = counterValue((await sinks.metrics()).get(METRIC_NAMES.throttled), { service: 'dataverse' });
+    const eventsBefore = sinks.logRecords().length;
+    s.sandbox.faults.inject('dataverse', { kind: 'throttle', retryAfterSeconds: 0.1 }, { times: 2 });
+    expect(await s.dataverse.deleteAs({ entity: 'appointment', id: await meeting() }, alice.id)).toEqual({ status: 'deleted' });
+    expect(counterValue((await sinks.metrics()).get(METRIC_NAMES.throttled), { service: 'dataverse' }) - before).toBe(2);
+    const events = sinks.logRecords().slice(eventsBefore).map((r) => r.attributes);
+    expect(events).toEqual([
+      expect.objectContaining({ [CUSTOM_EVENT_ATTRIBUTE]: EVENT_NAMES.throttled, service: 'dataverse', mailboxUserId: alice.id, retryAfterSeconds: 0.1 }),
+      expect.objectContaining({ [CUSTOM_EVENT_ATTRIBUTE]: EVENT_NAMES.throttled, service: 'dataverse', mailboxUserId: alice.id, retryAfterSeconds: 0.1 }),
+    ]);
   });
 
   it('gives up as throttled when Retry-After is longer than it may wait', async () => {

@@ -1,13 +1,21 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { metrics } from '@opentelemetry/api';
+import { logs } from '@opentelemetry/api-logs';
 import type { DirectoryUser } from '../../../sandbox/index.js';
 import { fanOut, graphBatchTransport, type ItemOp } from '../../../src/graph/batch.js';
 import { deleteOp } from '../../../src/graph/items.js';
+import { CUSTOM_EVENT_ATTRIBUTE, EVENT_NAMES, METRIC_NAMES } from '../../../src/telemetry/index.js';
+import { counterValue, inMemorySinks } from '../telemetry/inMemorySinks.js';
 import { meetingTimes, startSandboxClients, type SandboxClients } from './sandbox-clients.js';
 
 let s: SandboxClients;
 let users: DirectoryUser[];
+// Stand-ins for the global providers useAzureMonitor registers, set before anything records.
+const sinks = inMemorySinks();
 
 beforeAll(async () => {
+  logs.setGlobalLoggerProvider(sinks.loggerProvider);
+  metrics.setGlobalMeterProvider(sinks.meterProvider);
   s = await startSandboxClients();
   users = Array.from({ length: 60 }, (_, i) => s.sandbox.directory.add({ displayName: `Fan Out ${i}` }));
 });
@@ -18,7 +26,7 @@ afterEach(() => {
 });
 
 afterAll(async () => {
-  await s.sandbox.close();
+  await Promise.all([s.sandbox.close(), sinks.shutdown()]);
 });
 
 const listId = (userId: string) => s.sandbox.graph.defaultTodoList(userId).id;
@@ -92,6 +100,8 @@ describe('$batch fan-out against the sandbox', () => {
     const [a, b] = users as [DirectoryUser, DirectoryUser];
     s.sandbox.faults.inject('graph', { kind: 'throttle', retryAfterSeconds: 0.4 }, { key: a.id });
     const ops = taskOps([a, b], 1);
+    const throttledBefore = counterValue((await sinks.metrics()).get(METRIC_NAMES.throttled), { service: 'graph' });
+    const eventsBefore = sinks.logRecords().length;
     const started = Date.now();
     const outcomes = await fanOut(graphBatchTransport(s.graph), ops, { deadline: Date.now() + 10_000 });
     expect(outcomes.map((o) => [o.status, o.attempts])).toEqual([
@@ -99,6 +109,11 @@ describe('$batch fan-out against the sandbox', () => {
       ['done', 1],
     ]);
     expect(Date.now() - started).toBeGreaterThanOrEqual(400);
+    // The inner 429 is reported as Graph throttling of that mailbox, with its Retry-After.
+    expect(counterValue((await sinks.metrics()).get(METRIC_NAMES.throttled), { service: 'graph' }) - throttledBefore).toBe(1);
+    expect(sinks.logRecords().slice(eventsBefore).map((r) => r.attributes)).toEqual([
+      expect.objectContaining({ [CUSTOM_EVENT_ATTRIBUTE]: EVENT_NAMES.throttled, service: 'graph', mailboxUserId: a.id, retryAfterSeconds: 0.4 }),
+    ]);
     expect(s.sandbox.deleteLog.entries({ side: 'graph', status: 204 })).toHaveLength(2);
   });
 
