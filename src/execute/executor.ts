@@ -15,6 +15,7 @@ import { isDeleteSyncError } from '../errors.js';
 import { cancelOp, deleteOp, iCalUIdFromGlobalObjectId, type OutlookItemRef } from '../graph/items.js';
 import type { ItemOp, OpOutcome } from '../graph/batch.js';
 import { DataverseError } from '../dataverse/client.js';
+import { recordFanOut } from '../telemetry/index.js';
 import { contactFromCrm } from './contact-restore.js';
 import type { TargetOutcome } from './outcome.js';
 import type { ExecutorDeps, TombstoneTarget } from './ports.js';
@@ -309,6 +310,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
       return inTargetOrder(outcomes);
     }
 
+    recordFanOut(resolved.length + crmTargets.length, event.entity);
     // The organizer's copy first: deleting or cancelling it is what tells attendees.
     const first = resolved.filter((r) => r.target.role === 'organizer' && r.ref.itemKind === 'event');
     const rest = resolved.filter((r) => !first.includes(r));

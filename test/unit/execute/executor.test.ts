@@ -4,6 +4,7 @@
  * removed), to compare with the sandbox's delete log.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { metrics } from '@opentelemetry/api';
 import type { DirectoryUser } from '../../../sandbox/index.js';
 import type { CrmSnapshot, DomainEvent } from '../../../src/domain/event.js';
 import type { Link } from '../../../src/domain/link.js';
@@ -15,6 +16,8 @@ import { storeFollowUps, storeLinks } from '../../../src/execute/store-ports.js'
 import type { TombstoneTarget, TombstoneWriter } from '../../../src/execute/ports.js';
 import { toRecordOutcomes } from '../../../src/execute/record-outcomes.js';
 import { systemClock } from '../../../src/net/retry.js';
+import { METRIC_NAMES } from '../../../src/telemetry/index.js';
+import { histogramPoints, inMemorySinks } from '../telemetry/inMemorySinks.js';
 import { startTestAzurite, type TestAzurite } from '../../helpers/azurite.js';
 import { testStore } from '../../helpers/store.js';
 import { meetingTimes, startSandboxClients, type SandboxClients } from '../graph/sandbox-clients.js';
@@ -32,6 +35,14 @@ interface Noted {
 }
 let written: Noted[];
 let removed: TombstoneTarget[];
+// Stand-in for the global meter provider useAzureMonitor registers, set before anything records.
+const sinks = inMemorySinks();
+
+/** Count and sum of the fan-out sizes recorded so far for `entity`. */
+async function fanOutSizes(entity: string): Promise<{ count: number; sum: number }> {
+  const point = histogramPoints((await sinks.metrics()).get(METRIC_NAMES.fanOut)).find((p) => p.attributes.entity === entity);
+  return { count: point?.count ?? 0, sum: point?.sum ?? 0 };
+}
 
 function notingTombstones(): TombstoneWriter {
   return {
@@ -60,6 +71,7 @@ function executor(options: { dryRun?: boolean } = {}): Executor {
 }
 
 beforeAll(async () => {
+  metrics.setGlobalMeterProvider(sinks.meterProvider);
   [s, azurite] = await Promise.all([startSandboxClients(), startTestAzurite()]);
   store = testStore(azurite.connectionString).store;
   olga = s.sandbox.directory.add({ displayName: 'Olga Organizer', canDelete: true });
@@ -74,7 +86,7 @@ beforeEach(() => {
 });
 
 afterAll(async () => {
-  await Promise.all([s.sandbox.close(), azurite.dispose()]);
+  await Promise.all([s.sandbox.close(), azurite.dispose(), sinks.shutdown()]);
 });
 
 /** Olga's meeting with every attendee, in Outlook (copies in each mailbox) and in CRM with the same globalobjectid. */
@@ -148,10 +160,13 @@ describe('CRM delete of a future meeting → every Outlook copy', () => {
     s.sandbox.graph.userDeletesItem(gone.id, 'event', goneCopy?.event.id as string);
     s.sandbox.deleteLog.clear();
     const { decision, facts } = crmDeleteDecision(m);
+    const sizesBefore = await fanOutSizes('appointment');
 
     const outcomes = await executor().execute(decision, facts, crmDeleteEvent(m.crmId));
 
     expect(outcomes).toHaveLength(1 + attendees.length);
+    // One fan-out, to every copy found: the organizer's and the attendees' but the one already gone.
+    expect(await fanOutSizes('appointment')).toEqual({ count: sizesBefore.count + 1, sum: sizesBefore.sum + attendees.length });
     expect(outcomes[0]).toMatchObject({ targetIndex: 0, status: 'deleted', userId: olga.id, httpStatus: 204 });
     const byUser = new Map(outcomes.map((o) => [o.userId, o.status]));
     expect(byUser.get(gone.id)).toBe('not-found');
@@ -183,8 +198,10 @@ describe('CRM delete of a future meeting → every Outlook copy', () => {
   it('dry run resolves and reports the whole plan and deletes nothing', async () => {
     const m = await meeting();
     const { decision, facts } = crmDeleteDecision(m);
+    const sizesBefore = await fanOutSizes('appointment');
     const outcomes = await executor({ dryRun: true }).execute(decision, facts, crmDeleteEvent(m.crmId));
     expect(outcomes.map((o) => o.status)).toEqual(decision.targets.map(() => 'planned'));
+    expect(await fanOutSizes('appointment'), 'a dry run reaches no target').toEqual(sizesBefore);
     expect(outcomes.every((o) => o.itemId !== null)).toBe(true);
     expect(s.sandbox.deleteLog.entries()).toEqual([]);
     expect(written).toEqual([]);
