@@ -25,6 +25,8 @@ export interface Observed extends SideState {
   outcome: string;
   /** The recorded decision, for assertions. */
   decision: DecisionRecord | null;
+  /** The record and copies the play made, for assertions on what else was touched. */
+  tracked: Tracked;
 }
 
 export interface Scenario {
@@ -75,7 +77,7 @@ export function outcomeText(decision: DecisionRecord | null): string {
 async function observe(world: World, tracked: Tracked, trigger: Trigger): Promise<Observed> {
   await world.quiesce();
   const decision = await decisionFor(world, tracked, trigger);
-  return { ...sideState(world, tracked), ruleId: decision?.ruleId ?? null, outcome: outcomeText(decision), decision };
+  return { ...sideState(world, tracked), ruleId: decision?.ruleId ?? null, outcome: outcomeText(decision), decision, tracked };
 }
 
 async function crmDelete(world: World, tracked: Tracked, by: keyof World['users']): Promise<Observed> {

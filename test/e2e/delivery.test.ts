@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { SCENARIOS, sideState } from '../../demo/scenarios.js';
 import { trackedMeeting } from '../../demo/tracked.js';
 import { crmRecordKey } from '../../src/store/decisions.js';
-import { useWorld } from '../helpers/e2e-world.js';
+import { expectRowAsTable, useWorld } from '../helpers/e2e-world.js';
 
 const world = useWorld();
 
@@ -26,21 +26,14 @@ describe('duplicate and out-of-order Graph notifications change nothing', () => 
     it(`${scenario.row}, ${scenario.direction}: every notification twice, in any order`, async () => {
       const w = world();
       const deliveredBefore = w.sb.graph.deliveries.length;
+      const since = w.sb.deleteLog.entries().length;
       const observed = await scenario.play(w);
-      const { ruleId, ...state } = scenario.expected;
-      expect({ crm: observed.crm, outlook: observed.outlook }).toEqual(state);
-      expect(observed.ruleId).toBe(ruleId);
       // Each notification really came twice; the trigger still has exactly one decision.
       const delivered = w.sb.graph.deliveries.slice(deliveredBefore).filter((d) => d.outcome === 'delivered');
       const resources = new Set(delivered.map((d) => `${d.event}|${d.resource}`));
+      expect(resources.size).toBeGreaterThan(0);
       expect(delivered.length).toBeGreaterThanOrEqual(2 * resources.size);
-      const key = observed.decision?.recordKey;
-      if (key !== undefined) {
-        const same = (await w.store.decisions.listByRecord(key, 100)).filter((d) => d.input?.eventId === observed.decision?.input?.eventId);
-        expect(same).toHaveLength(1);
-      }
-      expect(w.sb.deleteLog.deletedTwice()).toEqual([]);
-      expect(await w.poisoned()).toBe(0);
+      await expectRowAsTable(w, scenario, observed, since);
     });
   }
 

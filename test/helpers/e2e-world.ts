@@ -2,9 +2,33 @@
  * One world (Azurite + tenant sandbox + the service over HTTP) per end-to-end test file: started before
  * the file's tests, stopped after. Scenarios make their own records, so tests in a file do not collide.
  */
+import { expect } from 'vitest';
+import type { Observed, Scenario } from '../../demo/scenarios.js';
 import { startWorld, type World, type WorldOptions } from '../../demo/world.js';
 import { usePerFile } from './per-file.js';
 
 export function useWorld(options: WorldOptions = {}): () => World {
   return usePerFile('the world', () => startWorld(options), (world) => world.close());
+}
+
+/**
+ * What a played table row must end as: both sides as the table says, the rule it names, exactly one
+ * decision for the triggering delete (none where the table expects none), no delete of anything but the
+ * play's own record and copies since the `since`-th delete-log entry, nothing deleted twice, nothing poisoned.
+ */
+export async function expectRowAsTable(w: World, scenario: Scenario, observed: Observed, since: number): Promise<void> {
+  const { ruleId, ...state } = scenario.expected;
+  expect({ crm: observed.crm, outlook: observed.outlook }).toEqual(state);
+  expect(observed.ruleId).toBe(ruleId);
+
+  const { decision, tracked } = observed;
+  const same = decision === null ? [] : (await w.store.decisions.listByRecord(decision.recordKey, 100)).filter((d) => d.input?.eventId === decision.input?.eventId);
+  expect(same, 'one decision per real delete').toHaveLength(ruleId === null ? 0 : 1);
+
+  const key = (side: string, scope: string, id: string) => `${side}|${scope}|${id}`.toLowerCase();
+  const own = new Set([key('dataverse', tracked.ref.entity, tracked.ref.id), ...Object.values(tracked.copies).map((c) => key('graph', c.user.id, c.itemId))]);
+  const others = w.sb.deleteLog.entries().slice(since).filter((r) => r.status < 300 && !own.has(key(r.side, r.scope, r.id)));
+  expect(others, 'deleted something the row does not touch').toEqual([]);
+  expect(w.sb.deleteLog.deletedTwice()).toEqual([]);
+  expect(await w.poisoned()).toBe(0);
 }
