@@ -3,11 +3,9 @@
  * schedules are NCRONTAB; the self-hosted run uses SUBSCRIPTION_CHECK_MINUTES / TODO_POLL_MINUTES instead.
  */
 import azfunc, { type InvocationContext, type Timer } from '@azure/functions';
-import { createService } from '../src/app/service.js';
-import { loadConfig } from '../src/config.js';
 import { DeleteSyncError } from '../src/errors.js';
-import { consoleSink, createLogger } from '../src/log.js';
 import type { SyncServices } from '../src/sync/services.js';
+import { functionsService } from './lib/runtime.js';
 
 const { app } = azfunc;
 
@@ -16,15 +14,10 @@ export const SUBSCRIPTION_CHECK_SCHEDULE = '0 */30 * * * *';
 /** Every 5 minutes: how late a To Do delete may be noticed. */
 export const TODO_POLL_SCHEDULE = '0 */5 * * * *';
 
-let sync: SyncServices | undefined;
-
+/** The process's one service (shared with the HTTP and queue functions). */
 function syncServices(): SyncServices {
-  if (sync === undefined) {
-    const config = loadConfig(process.env);
-    const service = createService(config, { log: createLogger({ level: config.logLevel, sink: consoleSink }) });
-    if (service.sync === null) throw new DeleteSyncError('DS_ERR_CONFIG', 'DATAVERSE_URL is required for the sync timers', { field: 'DATAVERSE_URL' });
-    sync = service.sync;
-  }
+  const { sync } = functionsService();
+  if (sync === null) throw new DeleteSyncError('DS_ERR_CONFIG', 'DATAVERSE_URL is required for the sync timers', { field: 'DATAVERSE_URL' });
   return sync;
 }
 

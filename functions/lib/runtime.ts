@@ -1,18 +1,23 @@
 /**
- * The Functions host's runtime: built once per worker process from the app settings, on first use (so
- * importing a function module — as tests do — reads no settings and opens no connection).
+ * The Functions host's service: built once per worker process from the app settings, on first use (so
+ * importing a function module — as tests do — reads no settings and opens no connection). The HTTP and
+ * queue functions use its runtime, the timers its sync services: one store, one credential, one set of clients.
  */
 import { loadConfig } from '../../src/config.js';
-import { createService } from '../../src/app/service.js';
+import { createService, type Service } from '../../src/app/service.js';
 import type { Runtime } from '../../src/handlers/runtime.js';
 import { consoleSink, createLogger } from '../../src/log.js';
 
-let runtime: Runtime | undefined;
+let service: Service | undefined;
+
+export function functionsService(): Service {
+  if (service === undefined) {
+    const config = loadConfig(process.env);
+    service = createService(config, { log: createLogger({ level: config.logLevel, sink: consoleSink }) });
+  }
+  return service;
+}
 
 export function functionsRuntime(): Runtime {
-  if (runtime === undefined) {
-    const config = loadConfig(process.env);
-    runtime = createService(config, { log: createLogger({ level: config.logLevel, sink: consoleSink }) }).runtime;
-  }
-  return runtime;
+  return functionsService().runtime;
 }
