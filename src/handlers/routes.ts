@@ -33,5 +33,3 @@ export const ROUTES = {
   linksDelete: { name: 'linksDelete', method: 'DELETE', route: 'links', authLevel: 'anonymous', create: createLinksDeleteHandler },
   health: { name: 'health', method: 'GET', route: 'health', authLevel: 'anonymous', create: createHealthHandler },
 } as const satisfies Record<string, RouteSpec>;
-
-export type RouteName = keyof typeof ROUTES;
