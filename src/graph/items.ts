@@ -13,6 +13,7 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import type { OutlookItemKind } from '../domain/event.js';
 import type { ItemOp } from './batch.js';
+import { graphStatus } from './errors.js';
 
 export interface OutlookItemRef {
   /** Mailbox owner's Entra object id. */
@@ -42,21 +43,23 @@ export function iCalUIdFromGlobalObjectId(value: string): string {
   return trimmed;
 }
 
+/** The kinds kept in one collection directly under the mailbox (To Do tasks live in lists). */
+export type MailboxCollectionKind = Exclude<OutlookItemKind, 'todoTask'>;
+
+/** Graph's collection name for each such kind: `/users/{id}/events`, `…/contacts`, `…/messages`. */
+export const MAILBOX_COLLECTION: Readonly<Record<MailboxCollectionKind, string>> = { event: 'events', contact: 'contacts', message: 'messages' };
+
+/** The mailbox collection's path relative to the Graph version root. */
+export function collectionPath(userId: string, itemKind: MailboxCollectionKind): string {
+  return `/users/${encodeURIComponent(userId)}/${MAILBOX_COLLECTION[itemKind]}`;
+}
+
 /** The item's path relative to the Graph version root. */
 export function itemPath(ref: OutlookItemRef): string {
-  const user = `/users/${encodeURIComponent(ref.userId)}`;
   const id = encodeURIComponent(ref.itemId);
-  switch (ref.itemKind) {
-    case 'event':
-      return `${user}/events/${id}`;
-    case 'contact':
-      return `${user}/contacts/${id}`;
-    case 'message':
-      return `${user}/messages/${id}`;
-    case 'todoTask':
-      if (!ref.listId) throw new TypeError('A To Do task needs its list id');
-      return `${user}/todo/lists/${encodeURIComponent(ref.listId)}/tasks/${id}`;
-  }
+  if (ref.itemKind !== 'todoTask') return `${collectionPath(ref.userId, ref.itemKind)}/${id}`;
+  if (!ref.listId) throw new TypeError('A To Do task needs its list id');
+  return `/users/${encodeURIComponent(ref.userId)}/todo/lists/${encodeURIComponent(ref.listId)}/tasks/${id}`;
 }
 
 export function deleteOp(key: string, ref: OutlookItemRef): ItemOp {
@@ -81,7 +84,7 @@ export interface FoundEvent {
 export async function findEventsByICalUId(client: Client, userId: string, iCalUId: string): Promise<FoundEvent[]> {
   const literal = iCalUId.replace(/'/g, "''");
   const page = (await client
-    .api(`/users/${encodeURIComponent(userId)}/events`)
+    .api(collectionPath(userId, 'event'))
     .headers(IMMUTABLE_ID)
     .filter(`iCalUId eq '${literal}'`)
     .select(['id', 'iCalUId', 'isOrganizer', 'isCancelled', 'type'])
@@ -101,7 +104,7 @@ export async function getItem<T = Record<string, unknown>>(client: Client, ref: 
     const request = client.api(itemPath(ref)).headers(IMMUTABLE_ID);
     return (await (select ? request.select(select) : request).get()) as T;
   } catch (error) {
-    if ((error as { statusCode?: number }).statusCode === 404) return null;
+    if (graphStatus(error) === 404) return null;
     throw error;
   }
 }
@@ -118,6 +121,6 @@ export interface ContactInput {
 }
 
 export async function createContact(client: Client, userId: string, contact: ContactInput): Promise<{ id: string }> {
-  const created = (await client.api(`/users/${encodeURIComponent(userId)}/contacts`).headers(IMMUTABLE_ID).post(contact)) as { id: string };
+  const created = (await client.api(collectionPath(userId, 'contact')).headers(IMMUTABLE_ID).post(contact)) as { id: string };
   return { id: created.id };
 }

@@ -26,7 +26,7 @@ import type { Store } from '../store/index.js';
 import type { GraphSubscription } from '../store/subscriptions.js';
 import { catchUp, DELTA_NAMESPACE, type DeltaDeps, type DeltaRoundResult } from './delta.js';
 import { describeGraphFailure, graphStatus } from './errors.js';
-import { IMMUTABLE_ID } from './items.js';
+import { IMMUTABLE_ID, MAILBOX_COLLECTION } from './items.js';
 
 export const SUBSCRIBED_KINDS = ['event', 'contact', 'message'] as const satisfies readonly OutlookItemKind[];
 export type SubscribedKind = (typeof SUBSCRIBED_KINDS)[number];
@@ -35,8 +35,6 @@ export const MAX_LIFETIME_MINUTES = 10_080;
 export const FALLBACK_LIFETIME_MINUTES = 4_230;
 export const CHANGE_TYPES = 'created,updated,deleted';
 export const HEALTH_NAMESPACE = 'subscription-health';
-
-const COLLECTION: Readonly<Record<SubscribedKind, string>> = { event: 'events', contact: 'contacts', message: 'messages' };
 
 export const HealthStatus = z.enum(['ok', 'failing', 'blocked']);
 export const SubscriptionHealth = z.object({
@@ -145,7 +143,7 @@ export function createSubscriptionManager(deps: SubscriptionManagerDeps): Subscr
 
   async function create(userId: string, itemKind: SubscribedKind): Promise<GraphSubscription> {
     const clientState = randomBytes(48).toString('base64url');
-    const resource = `users/${userId}/${COLLECTION[itemKind]}`;
+    const resource = `users/${userId}/${MAILBOX_COLLECTION[itemKind]}`;
     const created = await withLifetime(async (expirationDateTime) =>
       Subscription.parse(
         await graph

@@ -9,7 +9,7 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { z } from 'zod';
 import type { OutlookItemKind } from '../domain/event.js';
-import { IMMUTABLE_ID } from '../graph/items.js';
+import { collectionPath, IMMUTABLE_ID } from '../graph/items.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/index.js';
 import { CRM_ID_EXPAND } from './crm-id-property.js';
@@ -19,8 +19,6 @@ import { GraphItem, MATCH_SELECT } from './match.js';
 export const BACKFILL_NAMESPACE = 'backfill';
 export const BACKFILL_KINDS = ['event', 'contact', 'message'] as const satisfies readonly OutlookItemKind[];
 const PAGE_SIZE = 50;
-
-const COLLECTION: Readonly<Record<(typeof BACKFILL_KINDS)[number], string>> = { event: 'events', contact: 'contacts', message: 'messages' };
 
 const Cursor = z.object({
   /** The page being worked on; null = the first page. */
@@ -114,7 +112,7 @@ export async function backfillLinks(deps: BackfillDeps, options: BackfillOptions
     while (!cursor.complete && !stopped()) {
       const request =
         cursor.pageUrl === null
-          ? deps.graph.api(`/users/${encodeURIComponent(userId)}/${COLLECTION[itemKind]}`).select(MATCH_SELECT[itemKind]).expand(CRM_ID_EXPAND).top(PAGE_SIZE)
+          ? deps.graph.api(collectionPath(userId, itemKind)).select(MATCH_SELECT[itemKind]).expand(CRM_ID_EXPAND).top(PAGE_SIZE)
           : deps.graph.api(cursor.pageUrl);
       const page = Page.parse(await request.headers(IMMUTABLE_ID).get());
       const todo = page.value.slice(cursor.done, cursor.done + Math.min(page.value.length, budgetLeft()));

@@ -12,7 +12,7 @@ import type { DataverseClient } from '../dataverse/client.js';
 import type { CrmSnapshot, DomainEvent, OutlookEventDetail, OutlookItemKind } from '../domain/event.js';
 import type { Link, LinkRole } from '../domain/link.js';
 import { graphStatus } from '../graph/errors.js';
-import { findEventsByICalUId, iCalUIdFromGlobalObjectId, IMMUTABLE_ID, itemPath } from '../graph/items.js';
+import { collectionPath, findEventsByICalUId, iCalUIdFromGlobalObjectId, IMMUTABLE_ID, itemPath } from '../graph/items.js';
 import { mergeSnapshot } from '../handlers/gather-facts.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/index.js';
@@ -135,7 +135,7 @@ export function createLinkLearner(deps: LinkLearnerDeps): LinkLearner {
     try {
       page = Found.parse(
         await graph
-          .api(`/users/${encodeURIComponent(userId)}/messages`)
+          .api(collectionPath(userId, 'message'))
           .headers(IMMUTABLE_ID)
           .filter(`internetMessageId eq '${messageId.replace(/'/g, "''")}'`)
           .select(['id'])
