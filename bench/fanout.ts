@@ -206,7 +206,7 @@ export async function runFanOuts(infra: BenchInfra, options: FanOutOptions, prog
     seams: { execute: executors.execute },
   });
   try {
-    await registerDeleteWebhook(infra.dataverse, `${service.url}/api/dataverse/webhook`, bench.webhookKey);
+    await registerDeleteWebhook(infra.dataverse, infra.sandbox.dataverseUrl, `${service.url}/api/dataverse/webhook`, bench.webhookKey);
     const scale: FanOutRun[] = [];
     for (const size of options.sizes) {
       for (const strategy of ['batched', 'one-at-a-time'] as const) {
