@@ -12,9 +12,11 @@ import type { CrmRef, DomainEvent } from '../domain/event.js';
 import type { Link } from '../domain/link.js';
 import type { CrmTarget, Decision, Facts, FollowUp, OutlookTarget } from '../policy/types.js';
 import { isDeleteSyncError } from '../errors.js';
+import { graphStatus } from '../graph/errors.js';
 import { cancelOp, deleteOp, iCalUIdFromGlobalObjectId, type OutlookItemRef } from '../graph/items.js';
 import type { ItemOp, OpOutcome } from '../graph/batch.js';
 import { DataverseError } from '../dataverse/client.js';
+import { isTransientStatus } from '../net/retry.js';
 import { recordFanOut } from '../telemetry/index.js';
 import { contactFromCrm } from './contact-restore.js';
 import type { TargetOutcome } from './outcome.js';
@@ -67,16 +69,15 @@ function describe(error: unknown): string {
 /** Errors worth another try later (throttling, upstream or storage trouble, no answer). */
 function isTransient(error: unknown): boolean {
   if (isDeleteSyncError(error)) return ['DS_ERR_THROTTLED', 'DS_ERR_UPSTREAM', 'DS_ERR_STORAGE_UNAVAILABLE'].includes(error.code);
-  const status = (error as { statusCode?: number }).statusCode;
-  return status === undefined || status < 0 || status === 429 || status >= 500;
+  const status = graphStatus(error);
+  return status === null || isTransientStatus(status);
 }
 
 function failure(error: unknown, prefix = ''): Settled {
-  const httpStatus = error instanceof DataverseError ? error.httpStatus : ((error as { statusCode?: number }).statusCode ?? null);
   return {
     status: isTransient(error) ? 'pending' : 'failed',
     detail: `${prefix}${describe(error)}`,
-    httpStatus: httpStatus !== null && httpStatus > 0 ? httpStatus : null,
+    httpStatus: error instanceof DataverseError ? error.httpStatus : graphStatus(error),
     code: error instanceof DataverseError ? error.dataverseCode : null,
   };
 }
