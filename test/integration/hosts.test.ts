@@ -150,9 +150,12 @@ describe.each(hosts)('%s host', (name, makeHost) => {
   it('Graph notifications: valid enqueued once, unknown subscription and wrong tenant dropped, 202', async () => {
     const body = fixtureJson<{ value: Record<string, unknown>[] }>(EVENT_DELETED);
     const valid = body.value[0]!;
-    valid.resourceData = { ...(valid.resourceData as object), id: `item-${randomUUID()}` };
-    body.value.push({ ...valid, subscriptionId: 'unknown-subscription', resourceData: { id: 'u1' } });
-    body.value.push({ ...valid, tenantId: '00000000-0000-0000-0000-000000000bad', resourceData: { id: 'u2' } });
+    const validId = `item-${randomUUID()}`;
+    valid.resourceData = { ...(valid.resourceData as object), id: validId };
+    const unknownId = `u1-${randomUUID()}`;
+    const wrongTenantId = `u2-${randomUUID()}`;
+    body.value.push({ ...valid, subscriptionId: 'unknown-subscription', resourceData: { id: unknownId } });
+    body.value.push({ ...valid, tenantId: '00000000-0000-0000-0000-000000000bad', resourceData: { id: wrongTenantId } });
     const growth = await queueGrowth(async () => {
       const res = await host('POST', '/api/graph/notifications', { headers: json, body: JSON.stringify(body) });
       expect(res.status).toBe(202);
@@ -160,12 +163,18 @@ describe.each(hosts)('%s host', (name, makeHost) => {
       expect(again.status).toBe(202);
     });
     expect(growth).toBe(1);
+    // The one message is the valid item's; the dropped ones left nothing.
+    const items = ((await queued()) as { event?: { outlook?: { itemId: string } } }[]).map((m) => m.event?.outlook?.itemId);
+    expect(items.filter((id) => id === validId)).toHaveLength(1);
+    expect(items).not.toContain(unknownId);
+    expect(items).not.toContain(wrongTenantId);
   });
 
-  it('Graph lifecycle: enqueued as a lifecycle message', async () => {
-    await host('POST', '/api/graph/lifecycle', { headers: json, body: fixtureText(LIFECYCLE_REAUTHORIZE) });
-    const messages = (await queued()) as { kind: string }[];
-    expect(messages.filter((m) => m.kind === 'lifecycle')).toHaveLength(1);
+  it('Graph lifecycle: 202, enqueued as a lifecycle message', async () => {
+    const res = await host('POST', '/api/graph/lifecycle', { headers: json, body: fixtureText(LIFECYCLE_REAUTHORIZE) });
+    expect(res.status).toBe(202);
+    const messages = (await queued()) as { kind: string; notice?: { subscriptionId: string } }[];
+    expect(messages.filter((m) => m.kind === 'lifecycle').map((m) => m.notice?.subscriptionId)).toEqual([lifecycleSubscription().id]);
   });
 
   it('decisions API: 401 without or with a wrong admin key, 400 for a bad limit', async () => {
