@@ -43,13 +43,13 @@ const TOTAL_SCOPE = 'total';
 const userScope = (initiator: string) => `user:${initiator}`;
 
 /** Who made the original delete: the CRM user (by Entra id when Dataverse sent it) or the mailbox owner. */
-export function initiatorOf(event: DomainEvent, facts: Facts | null): string {
+function initiatorOf(event: DomainEvent, facts: Facts | null): string {
   const id =
     event.crm?.initiatingUserAadObjectId ?? event.crm?.initiatingUserId ?? facts?.actor?.userId ?? event.outlook?.userId ?? 'unknown';
   return id.toLowerCase();
 }
 
-export function heldRecord(record: DecisionRecord, detail: string, at: string): DecisionRecord {
+function heldRecord(record: DecisionRecord, detail: string, at: string): DecisionRecord {
   return {
     ...record,
     status: 'held',

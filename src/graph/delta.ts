@@ -135,13 +135,6 @@ function syncStateLost(error: unknown): boolean {
   return status === 410 || (status === 400 && /SyncState/i.test(String((error as { code?: unknown }).code ?? '')));
 }
 
-/** Sets the baseline of a scope if it has none; a scope that has one is left as it is. */
-export async function ensureBaseline(scope: DeltaScope, deps: DeltaDeps): Promise<boolean> {
-  if ((await readStored(deps.store, scope)) !== null) return false;
-  await baseline(scope, deps);
-  return true;
-}
-
 /** One catch-up round of one scope from its stored delta link (or its baseline, when it has none). */
 export async function catchUpScope(scope: DeltaScope, deps: DeltaDeps): Promise<DeltaRoundResult> {
   const result: DeltaRoundResult = { scope, baseline: false, removed: 0, enqueued: 0, changed: 0 };

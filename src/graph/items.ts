@@ -1,6 +1,6 @@
 /**
  * Mailbox items through Graph: the request shapes for deleting and cancelling (sent through the
- * fan-out), finding a meeting by iCalUId, reading an item, and creating a contact.
+ * fan-out), finding a meeting by iCalUId, and creating a contact.
  *
  * CRM `globalobjectid` ↔ Graph `iCalUId`: both carry Outlook's PidLidGlobalObjectId (MS-OXOCAL) as
  * text. Graph's iCalUId is its upper-case hex (it starts with the class id
@@ -13,7 +13,6 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import type { OutlookItemKind } from '../domain/event.js';
 import type { ItemOp } from './batch.js';
-import { graphStatus } from './errors.js';
 
 export interface OutlookItemRef {
   /** Mailbox owner's Entra object id. */
@@ -96,17 +95,6 @@ export async function findEventsByICalUId(client: Client, userId: string, iCalUI
     isCancelled: e.isCancelled === true,
     type: e.type ?? null,
   }));
-}
-
-/** Reads an item; null when it is gone (404). */
-export async function getItem<T = Record<string, unknown>>(client: Client, ref: OutlookItemRef, select?: string[]): Promise<T | null> {
-  try {
-    const request = client.api(itemPath(ref)).headers(IMMUTABLE_ID);
-    return (await (select ? request.select(select) : request).get()) as T;
-  } catch (error) {
-    if (graphStatus(error) === 404) return null;
-    throw error;
-  }
 }
 
 /** The Graph contact fields the service writes when a contact comes back to its owner's mailbox. */
