@@ -108,13 +108,14 @@ describe('POST /api/graph/notifications', () => {
     expect(await queued()).toHaveLength(0);
   });
 
-  it('answers 400 for a malformed body, 415 for a wrong type, 413 for too large', async () => {
-    expect((await notifications()(request({ body: '{"value": 3}' }))).status).toBe(400);
-    expect((await notifications()(request({ body: 'nope' }))).status).toBe(400);
+  it('answers 400 for a malformed body, 415 for a wrong type, 413 for too large, each with its coded JSON error', async () => {
+    const coded = (res: { status: number; body: string }) => ({ status: res.status, code: (JSON.parse(res.body) as { code: string }).code });
+    expect(coded(await notifications()(request({ body: '{"value": 3}' })))).toEqual({ status: 400, code: 'DS_ERR_INVALID_PAYLOAD' });
+    expect(coded(await notifications()(request({ body: 'nope' })))).toEqual({ status: 400, code: 'DS_ERR_BAD_JSON' });
     const typed = await notifications()(request({ headers: { 'content-type': 'text/html' }, body: fixtureText(EVENT_DELETED) }));
-    expect(typed.status).toBe(415);
+    expect(coded(typed)).toEqual({ status: 415, code: 'DS_ERR_UNSUPPORTED_MEDIA_TYPE' });
     const large = await notifications()(request({ body: Buffer.alloc(config.maxBodyBytes + 1, 0x20) }));
-    expect(large.status).toBe(413);
+    expect(coded(large)).toEqual({ status: 413, code: 'DS_ERR_BODY_TOO_LARGE' });
     expect(await queued()).toHaveLength(0);
   });
 
@@ -126,8 +127,11 @@ describe('POST /api/graph/notifications', () => {
 });
 
 describe('POST /api/graph/lifecycle', () => {
-  it('enqueues a lifecycle notice as its own message kind', async () => {
+  beforeEach(async () => {
     await store.subscriptions.put(lifecycleSubscription());
+  });
+
+  it('enqueues a lifecycle notice as its own message kind', async () => {
     const handler = createGraphLifecycleHandler(deps());
     expect((await handler(request({ body: fixtureText(LIFECYCLE_REAUTHORIZE) }))).status).toBe(202);
     expect((await handler(request({ body: fixtureText(LIFECYCLE_REAUTHORIZE) }))).status).toBe(202);
@@ -155,7 +159,6 @@ describe('POST /api/graph/lifecycle', () => {
   const noticeIds = async () => (await queued()).map((m) => (m.kind === 'lifecycle' ? m.notice.id : m.kind));
 
   it('a second notice for the same subscription and expiry, a window later, is its own message', async () => {
-    await store.subscriptions.put(lifecycleSubscription());
     await lifecycleAt(NOW);
     await lifecycleAt(new Date(NOW.getTime() + LIFECYCLE_DEDUPE_WINDOW_MS));
     const ids = await noticeIds();
@@ -164,14 +167,12 @@ describe('POST /api/graph/lifecycle', () => {
   });
 
   it('a redelivery inside the window of the first is a duplicate', async () => {
-    await store.subscriptions.put(lifecycleSubscription());
     await lifecycleAt(NOW);
     await lifecycleAt(new Date(NOW.getTime() + LIFECYCLE_DEDUPE_WINDOW_MS - 1));
     expect(await queued()).toHaveLength(1);
   });
 
   it("Graph's own notification id, when present, decides: the same id later is a duplicate, another id at once is not", async () => {
-    await store.subscriptions.put(lifecycleSubscription());
     await lifecycleAt(NOW, (item) => (item.id = 'notice-1'));
     await lifecycleAt(new Date(NOW.getTime() + 10 * LIFECYCLE_DEDUPE_WINDOW_MS), (item) => (item.id = 'notice-1'));
     await lifecycleAt(NOW, (item) => (item.id = 'notice-2'));
@@ -182,7 +183,6 @@ describe('POST /api/graph/lifecycle', () => {
   });
 
   it('drops a lifecycle notice whose clientState is wrong', async () => {
-    await store.subscriptions.put(lifecycleSubscription());
     const body = fixtureJson<{ value: Record<string, unknown>[] }>(LIFECYCLE_REAUTHORIZE);
     body.value[0]!.clientState = 'wrong';
     const res = await createGraphLifecycleHandler(deps())(request({ body: JSON.stringify(body) }));
