@@ -1,23 +1,19 @@
 import { QueueClient } from '@azure/storage-queue';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { CrmSnapshot } from '../../../src/domain/event.js';
 import type { Link } from '../../../src/domain/link.js';
 import type { DecisionRecord } from '../../../src/store/decisions.js';
 import type { Store } from '../../../src/store/index.js';
-import { startTestAzurite, unreachableStorage, type TestAzurite } from '../../helpers/azurite.js';
+import { unreachableStorage, useTestAzurite } from '../../helpers/azurite.js';
 import { testStore } from '../../helpers/store.js';
 import type { Config } from '../../../src/config.js';
 
-let azurite: TestAzurite;
+const azurite = useTestAzurite();
 let store: Store;
 let config: Config;
 
-beforeAll(async () => {
-  azurite = await startTestAzurite();
-  ({ store, config } = testStore(azurite.connectionString));
-});
-afterAll(async () => {
-  await azurite?.dispose();
+beforeAll(() => {
+  ({ store, config } = testStore(azurite().connectionString));
 });
 
 // Outlook ids carry / + and = characters, which Azure table keys forbid unencoded.
@@ -144,7 +140,7 @@ describe('store over Azurite', () => {
       subscriptionExpirationDateTime: null, receivedAt: '2026-01-01T00:00:00.000Z',
     } };
     await store.queue.send(message);
-    const raw = new QueueClient(azurite.connectionString, config.queue.name);
+    const raw = new QueueClient(azurite().connectionString, config.queue.name);
     const peeked = await raw.peekMessages();
     expect(JSON.parse(Buffer.from(peeked.peekedMessageItems[0]!.messageText, 'base64').toString('utf8'))).toEqual(message);
 
@@ -154,7 +150,7 @@ describe('store over Azurite', () => {
     await store.queue.poison(received!);
     await store.queue.complete(received!);
     expect(await store.queue.receive(1, 30)).toEqual([]);
-    const poison = new QueueClient(azurite.connectionString, config.queue.poisonName);
+    const poison = new QueueClient(azurite().connectionString, config.queue.poisonName);
     const poisoned = await poison.peekMessages();
     expect(Buffer.from(poisoned.peekedMessageItems[0]!.messageText, 'base64').toString('utf8')).toBe(received!.text);
   });
