@@ -15,7 +15,6 @@ import { startReliabilityWorld, type ReliabilityWorld, type Tracked } from '../h
 let world: ReliabilityWorld;
 beforeAll(async () => {
   world = await startReliabilityWorld({ users: 7, env: { QUEUE_LEASE_SECONDS: '3', LOG_LEVEL: 'info' } });
-  // Slow enough that a kill lands inside the fan-out, not after it.
   // Slow and uneven enough that a kill lands inside a $batch, not only between batches.
   world.sb.faults.set('graph', { latencyMs: 10, latencyJitterMs: 150 });
 }, 90_000);
@@ -68,6 +67,7 @@ describe(`crash and resume (seed ${seed})`, () => {
       targets,
       bystanders: [...bystander.copies, ...contact.copies.filter((c) => c.user === organizer)],
       kind: kindOf,
+      records: [],
       since: before,
     });
     for (const tracked of [meeting, contact]) {

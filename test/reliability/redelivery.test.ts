@@ -67,6 +67,7 @@ describe(`redelivery (seed ${seed})`, () => {
         ...outlookContact.copies.filter((c) => c.user !== bob),
       ],
       kind,
+      records: [outlookMeeting.ref],
       since,
     });
     expect(sb.dataverse.exists('appointment', outlookMeeting.ref.id), 'organizer delete in Outlook reaches CRM').toBe(false);
