@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type Config } from '../config.js';
 import { createRuntime, type Runtime, type RuntimeOptions } from '../handlers/runtime.js';
+import { ROUTES } from '../handlers/routes.js';
 import { createLogger, type Logger } from '../log.js';
 import { buildServer } from './app.js';
 import { startAzurite, type RunningAzurite } from './azurite.js';
@@ -84,9 +85,7 @@ export async function startService(options: StartOptions = {}): Promise<RunningS
     worker.start();
     log.info('listening', {
       url,
-      endpoints: ['/api/dataverse/webhook', '/api/graph/notifications', '/api/graph/lifecycle', '/api/decisions', '/api/health'].map(
-        (p) => `${url}${p}`,
-      ),
+      endpoints: [...new Set(Object.values(ROUTES).map((r) => `${url}/api/${r.route}`))],
       queue: config.queue.name,
     });
     return {
