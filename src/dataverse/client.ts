@@ -249,13 +249,18 @@ function parseJson(text: string): unknown {
   }
 }
 
+const GUID = /^\{?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\}?$/i;
+
+/** A Dataverse id (a GUID, braces allowed) in its bare form; null when the value is not one. */
+export function parseGuid(value: string): string | null {
+  return GUID.exec(value.trim())?.[1] ?? null;
+}
+
 /** Guards ids put into URLs: Dataverse ids are GUIDs, and nothing else may reach the path. */
 function guid(id: string): string {
-  const trimmed = id.replace(/^\{|\}$/g, '');
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(trimmed)) {
-    throw new DeleteSyncError('DS_ERR_INVALID_PAYLOAD', 'Not a Dataverse id', { field: 'id' });
-  }
-  return trimmed;
+  const bare = parseGuid(id);
+  if (bare === null) throw new DeleteSyncError('DS_ERR_INVALID_PAYLOAD', 'Not a Dataverse id', { field: 'id' });
+  return bare;
 }
 
 function prefer(options: ListOptions): Record<string, string> {

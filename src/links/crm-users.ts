@@ -3,7 +3,7 @@
  * a link names the CRM systemuser behind its mailbox, and CRM parties name systemusers whose mailboxes
  * hold the copies.
  */
-import type { DataverseClient } from '../dataverse/client.js';
+import { parseGuid, type DataverseClient } from '../dataverse/client.js';
 import { dataverseMailboxResolver } from '../execute/adapters.js';
 
 export interface CrmUsers {
@@ -13,15 +13,13 @@ export interface CrmUsers {
   entraIdOf(systemUserId: string): Promise<string | null>;
 }
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 export function createCrmUsers(dataverse: DataverseClient): CrmUsers {
   const resolver = dataverseMailboxResolver(dataverse);
   const systemUsers = new Map<string, Promise<string | null>>();
   return {
     systemUserOf(entraId) {
-      const key = entraId.toLowerCase();
-      if (!GUID.test(key)) return Promise.resolve(null);
+      const key = parseGuid(entraId)?.toLowerCase();
+      if (key === undefined) return Promise.resolve(null);
       let found = systemUsers.get(key);
       if (found === undefined) {
         found = dataverse.findSystemUserByAadId(key).then((u) => u?.systemuserid.toLowerCase() ?? null);
