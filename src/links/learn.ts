@@ -58,7 +58,7 @@ export function createLinkLearner(deps: LinkLearnerDeps): LinkLearner {
   async function putLink(input: Omit<Link, 'updatedAt' | 'crmUserId'> & { crmUserId?: string | null }): Promise<'linked' | 'unchanged'> {
     const existing = await store.links.getByItem(input.userId, input.itemId);
     const crmUserId = input.crmUserId ?? existing?.crmUserId ?? (await crmUsers.systemUserOf(input.userId));
-    const result = await storeLink(store, { ...input, crmUserId, updatedAt: deps.now().toISOString() });
+    const result = await storeLink(store, { ...input, crmUserId, updatedAt: deps.now().toISOString() }, existing);
     if (result === 'relinked') log.warn('item relinked to another record', { userId: input.userId, itemKind: input.itemKind, from: existing?.crm, to: input.crm });
     return result === 'unchanged' ? 'unchanged' : 'linked';
   }

@@ -9,9 +9,10 @@ export type StoreLinkResult = 'linked' | 'unchanged' | 'relinked';
 
 const sameRecord = (a: Link, b: Link) => a.crm.entity === b.crm.entity && a.crm.id.toLowerCase() === b.crm.id.toLowerCase();
 
-export async function storeLink(store: Store, link: Link): Promise<StoreLinkResult> {
+/** `known`: the item's current link (or null) when the caller has just read it, so it is not read again. */
+export async function storeLink(store: Store, link: Link, known?: Link | null): Promise<StoreLinkResult> {
   const normalized: Link = { ...link, crm: { entity: link.crm.entity.toLowerCase(), id: link.crm.id.toLowerCase() } };
-  const existing = await store.links.getByItem(link.userId, link.itemId);
+  const existing = known !== undefined ? known : await store.links.getByItem(link.userId, link.itemId);
   if (existing === null) {
     await store.links.put(normalized);
     return 'linked';

@@ -41,4 +41,28 @@ describe('storeLink', () => {
     expect(await store.links.listByRecord(NEW)).toHaveLength(1);
     expect(await store.links.getByItem('user-1', 'AAMkAD+item/1=')).toMatchObject({ crm: NEW });
   });
+
+  it('does not read the item again when the caller passes the link it has just read', async () => {
+    let reads = 0;
+    const links = new Proxy(store.links, {
+      get(target, name) {
+        const value = Reflect.get(target, name, target) as unknown;
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          if (name === 'getByItem') reads += 1;
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    const counting: Store = { ...store, links };
+    const item = { ...link(OLD), itemId: 'AAMkAD+item/2=' };
+    expect(await storeLink(counting, item, null)).toBe('linked');
+    const existing = await store.links.getByItem('user-1', item.itemId);
+    expect(await storeLink(counting, item, existing)).toBe('unchanged');
+    expect(await storeLink(counting, { ...item, crm: NEW }, existing)).toBe('relinked');
+    expect(await store.links.listByRecord(OLD)).toEqual([]);
+    expect(reads).toBe(0);
+    expect(await storeLink(counting, { ...item, crm: NEW })).toBe('unchanged');
+    expect(reads).toBe(1);
+  });
 });
