@@ -9,6 +9,7 @@ import type { Client } from '@microsoft/microsoft-graph-client';
 import { z } from 'zod';
 import type { DataverseClient } from '../dataverse/client.js';
 import type { OutlookItemKind } from '../domain/event.js';
+import { ENTITY_BY_ITEM_KIND } from '../domain/normalize-graph.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/index.js';
 import type { CrmUsers } from './crm-users.js';
@@ -18,12 +19,10 @@ export const IMPORT_CURSOR_NAMESPACE = 'cursor';
 export const IMPORT_CURSOR_KEY = 'exchangesyncidmappings';
 const TRANSLATE_MAX = 1000;
 
-const ITEM_KIND_BY_ENTITY: Readonly<Record<string, OutlookItemKind>> = {
-  appointment: 'event',
-  email: 'message',
-  contact: 'contact',
-  task: 'todoTask',
-};
+/** The inverse of the Graph normaliser's item kind → table map. */
+const ITEM_KIND_BY_ENTITY: Readonly<Record<string, OutlookItemKind>> = Object.fromEntries(
+  Object.entries(ENTITY_BY_ITEM_KIND).map(([itemKind, entity]) => [entity, itemKind as OutlookItemKind]),
+);
 
 const MappingRow = z.looseObject({
   exchangeentryid: z.string().nullable(),
