@@ -2,7 +2,7 @@
  * `explain`: the decision the service would take for one input, from the input alone (plus, for
  * Outlook deletes, the facts the processor would look up). Pure: reading files happens in the command.
  */
-import type { DomainEvent } from '../domain/event.js';
+import type { CrmEventDetail, CrmSnapshot, DomainEvent, OutlookEventDetail } from '../domain/event.js';
 import { normalizeDataverseWebhook } from '../domain/normalize-dataverse.js';
 import { normalizeGraphNotification, parseNotificationCollection } from '../domain/normalize-graph.js';
 import { DeleteSyncError } from '../errors.js';
@@ -20,20 +20,19 @@ export interface ExplainInput {
   policy: PolicyConfig;
 }
 
+/** What the decision was taken on, typed from the event and facts it is read from; null when absent. */
+type EventSummary = Pick<DomainEvent, 'id' | 'origin' | 'change' | 'entity'> & {
+  crmRef: Facts['crmRef'];
+  statecode: CrmSnapshot['statecode'];
+  scheduledStart: CrmSnapshot['scheduledStart'];
+  preImageMissing: CrmEventDetail['preImageMissing'] | null;
+  sizeExceeded: CrmEventDetail['sizeExceeded'] | null;
+  outlookItem: Pick<OutlookEventDetail, 'userId' | 'itemKind' | 'itemId'> | null;
+};
+
 export interface Explanation extends Decision {
   now: string;
-  event: {
-    id: string;
-    origin: DomainEvent['origin'];
-    change: DomainEvent['change'];
-    entity: DomainEvent['entity'];
-    crmRef: Facts['crmRef'];
-    statecode: number | null;
-    scheduledStart: string | null;
-    preImageMissing: boolean | null;
-    sizeExceeded: boolean | null;
-    outlookItem: { userId: string; itemKind: string; itemId: string } | null;
-  };
+  event: EventSummary;
 }
 
 function hasKey(document: unknown, key: string): boolean {
@@ -59,7 +58,7 @@ function eventOf(input: ExplainInput): DomainEvent {
   return normalizeGraphNotification(notification, now);
 }
 
-function summary(event: DomainEvent, facts: Facts): Explanation['event'] {
+function summary(event: DomainEvent, facts: Facts): EventSummary {
   const outlook = event.outlook;
   return {
     id: event.id,
