@@ -34,7 +34,6 @@ export const PolicyConfig = z
   });
 
 export type PolicyConfig = z.output<typeof PolicyConfig>;
-export type PolicyConfigInput = z.input<typeof PolicyConfig>;
 
 export const DEFAULT_POLICY: PolicyConfig = PolicyConfig.parse({});
 
