@@ -215,6 +215,12 @@ export function createSubscriptionManager(deps: SubscriptionManagerDeps): Subscr
     return { userId, itemKind, action, subscriptionId: sub.id, detail: `expires ${sub.expirationDateTime}` };
   }
 
+  /** The subscription is gone at Graph (expired, removed, 404): forget it, subscribe again and catch up. */
+  async function recreate(sub: GraphSubscription, itemKind: SubscribedKind): Promise<SubscriptionOutcome> {
+    await store.subscriptions.remove(sub.id);
+    return subscribe(sub.userId, itemKind, 'recreated');
+  }
+
   async function unsubscribe(sub: GraphSubscription): Promise<void> {
     try {
       await graph.api(`/subscriptions/${encodeURIComponent(sub.id)}`).delete();
@@ -234,20 +240,14 @@ export function createSubscriptionManager(deps: SubscriptionManagerDeps): Subscr
   async function keepAlive(sub: GraphSubscription, itemKind: SubscribedKind): Promise<SubscriptionOutcome> {
     const { userId } = sub;
     const now = deps.now().getTime();
-    if (Date.parse(sub.expirationDateTime) <= now) {
-      await store.subscriptions.remove(sub.id);
-      return subscribe(userId, itemKind, 'recreated');
-    }
+    if (Date.parse(sub.expirationDateTime) <= now) return recreate(sub, itemKind);
     if (now < renewAt(sub).getTime()) return { userId, itemKind, action: 'kept', subscriptionId: sub.id, detail: `expires ${sub.expirationDateTime}` };
     try {
       const renewed = await renew(sub);
       await catchUpAfter(userId, itemKind, 'renewed');
       return { userId, itemKind, action: 'renewed', subscriptionId: sub.id, detail: `expires ${renewed.expirationDateTime}` };
     } catch (error) {
-      if (graphStatus(error) === 404) {
-        await store.subscriptions.remove(sub.id);
-        return subscribe(userId, itemKind, 'recreated');
-      }
+      if (graphStatus(error) === 404) return recreate(sub, itemKind);
       const detail = describeGraphFailure(error);
       await recordHealth(userId, itemKind, 'failing', sub.id, `renewal failed: ${detail}`);
       return { userId, itemKind, action: 'failed', subscriptionId: sub.id, detail };
@@ -277,8 +277,7 @@ export function createSubscriptionManager(deps: SubscriptionManagerDeps): Subscr
         await catchUpAfter(sub.userId, sub.itemKind, 'missed');
         return;
       case 'subscriptionRemoved':
-        await store.subscriptions.remove(sub.id);
-        await subscribe(sub.userId, sub.itemKind, 'recreated');
+        await recreate(sub, sub.itemKind);
         return;
       case 'reauthorizationRequired':
         try {
@@ -287,8 +286,7 @@ export function createSubscriptionManager(deps: SubscriptionManagerDeps): Subscr
           await catchUpAfter(sub.userId, sub.itemKind, 'reauthorized');
         } catch (error) {
           if (graphStatus(error) !== 404) throw error;
-          await store.subscriptions.remove(sub.id);
-          await subscribe(sub.userId, sub.itemKind, 'recreated');
+          await recreate(sub, sub.itemKind);
         }
         return;
     }
