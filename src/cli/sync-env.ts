@@ -1,8 +1,9 @@
 /**
  * What `subscribe`, `subscriptions` and `backfill` share: the sync services built as the hosts build
- * them (src/app/service.ts), from the same environment settings, with logs on stderr.
+ * them (src/app/service.ts), from the same environment settings, with logs on stderr. `held`,
+ * `release` and `discard` build the service the same way.
  */
-import { createService } from '../app/service.js';
+import { createService, type Service } from '../app/service.js';
 import { loadConfig, type Config } from '../config.js';
 import { DeleteSyncError } from '../errors.js';
 import { createLogger } from '../log.js';
@@ -26,6 +27,12 @@ export interface SyncCli {
   sync: SyncServices;
 }
 
+/** The service as the hosts build it; warnings and errors go to stderr, so stdout stays the command's answer. */
+export function createCliService(config: Config, env: NodeJS.ProcessEnv): Service {
+  const log = createLogger({ level: 'warn', sink: (_level, line) => process.stderr.write(`${line}\n`) });
+  return createService(config, { log, env });
+}
+
 export function openSync(env: NodeJS.ProcessEnv = process.env): SyncCli {
   const config = loadConfig(env);
   if (config.storage.kind === 'embedded') {
@@ -33,8 +40,7 @@ export function openSync(env: NodeJS.ProcessEnv = process.env): SyncCli {
       field: 'STORAGE_CONNECTION_STRING',
     });
   }
-  const log = createLogger({ level: 'warn', sink: (_level, line) => process.stderr.write(`${line}\n`) });
-  const { sync } = createService(config, { log, env });
+  const { sync } = createCliService(config, env);
   if (sync === null) throw new DeleteSyncError('DS_ERR_CONFIG', 'DATAVERSE_URL is required', { field: 'DATAVERSE_URL' });
   return { config, sync };
 }

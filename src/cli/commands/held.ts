@@ -1,17 +1,15 @@
 /** `delete-sync held`: list the deletes the mass-delete brake is holding, oldest first. */
 import type { Command } from 'commander';
-import { createService } from '../../app/service.js';
 import type { MassDeleteBrake } from '../../brake/brake.js';
 import type { OperatorDeps } from '../../brake/operator.js';
 import { loadConfig } from '../../config.js';
 import { DeleteSyncError } from '../../errors.js';
-import { createLogger } from '../../log.js';
+import { createCliService } from '../sync-env.js';
 
 /** The service as the hosts build it (store, brake, executor) from the environment; logs go to stderr. */
 export function operatorDepsFromEnv(env: NodeJS.ProcessEnv = process.env): OperatorDeps {
   const config = loadConfig(env);
-  const log = createLogger({ level: 'warn', sink: (_level, line) => process.stderr.write(`${line}\n`) });
-  const { queue } = createService(config, { log, env }).runtime;
+  const { queue } = createCliService(config, env).runtime;
   if (queue.brake === undefined) throw new DeleteSyncError('DS_ERR_CONFIG', 'The mass-delete brake is not configured');
   return { brake: queue.brake, processor: queue };
 }
