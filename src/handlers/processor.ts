@@ -24,6 +24,7 @@ import {
 } from '../store/decisions.js';
 import type { Store } from '../store/index.js';
 import type { TombstoneTarget } from '../store/tombstones.js';
+import { recordDecision, type DecisionTelemetry } from '../telemetry/index.js';
 import { gatherFacts, type ReadSnapshot } from './gather-facts.js';
 
 /** Carries out a decision; one outcome per target (the executor's part, injected). */
@@ -159,12 +160,39 @@ async function execute(record: DecisionRecord, event: DomainEvent, deps: Process
  */
 const inHand = new Map<string, Promise<unknown>>();
 
+/** Records a redelivery returned untouched: their decision event was sent by the run that wrote them. */
+const replayed = new WeakSet<DecisionRecord>();
+
+/** The decision and what came of it, as the DeleteSync.Decision event carries it (ids and counts only). */
+function decisionTelemetry(record: DecisionRecord, event: DomainEvent, durationMs: number): DecisionTelemetry {
+  const outcomes: DecisionTelemetry['outcomes'] = {};
+  for (const o of record.outcomes) outcomes[o.status] = (outcomes[o.status] ?? 0) + 1;
+  return {
+    eventId: event.id,
+    correlationId: event.crm?.correlationId ?? null,
+    ruleId: record.ruleId,
+    action: record.action,
+    entity: event.entity,
+    origin: event.origin,
+    change: event.change,
+    crmRef: record.facts?.crmRef ?? event.crm?.ref ?? null,
+    mailbox: event.outlook ? { userId: event.outlook.userId, itemId: event.outlook.itemId } : null,
+    targetCount: record.targets.length,
+    outcomes,
+    durationMs,
+    dryRun: record.dryRun,
+  };
+}
+
 export async function processEvent(event: DomainEvent, deps: ProcessorDeps): Promise<DecisionRecord> {
+  const started = deps.now().getTime();
   const before = inHand.get(event.id) ?? Promise.resolve();
   const run = before.catch(() => undefined).then(() => processOnce(event, deps));
   inHand.set(event.id, run);
   try {
-    return await run;
+    const record = await run;
+    if (!replayed.has(record)) recordDecision(decisionTelemetry(record, event, Math.max(0, deps.now().getTime() - started)));
+    return record;
   } finally {
     if (inHand.get(event.id) === run) inHand.delete(event.id);
   }
@@ -177,7 +205,9 @@ async function processOnce(event: DomainEvent, deps: ProcessorDeps): Promise<Dec
   const existing = await deps.store.decisions.getByEvent(event.id);
   if (existing !== null) {
     log.info('event already decided', { status: existing.status, ruleId: existing.ruleId });
-    return execute(existing, event, deps, existing.status === 'decided' ? await ownDelete(event, deps.store) : null);
+    const result = await execute(existing, event, deps, existing.status === 'decided' ? await ownDelete(event, deps.store) : null);
+    if (result === existing) replayed.add(result);
+    return result;
   }
   const decidedAt = deps.now();
   const base = { id: event.id, decidedAt: decidedAt.toISOString(), input: inputSummary(event), outcomes: [], dryRun: deps.dryRun };

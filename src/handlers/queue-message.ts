@@ -6,6 +6,7 @@
 import { DeleteSyncError, isDeleteSyncError } from '../errors.js';
 import { redactText } from '../log.js';
 import type { DecisionRecord } from '../store/decisions.js';
+import { recordPoison as recordPoisonTelemetry, recordQueueAge } from '../telemetry/index.js';
 import { LifecycleNotice, QueueMessage } from '../store/messages.js';
 import { inputSummary, processEvent, recordKeyOf, type ProcessorDeps } from './processor.js';
 
@@ -49,6 +50,7 @@ export async function handleQueueMessage(body: unknown, meta: MessageMeta, deps:
   try {
     const message = parseQueueMessage(body);
     if (message.kind === 'change') {
+      recordQueueAge(Math.max(0, deps.now().getTime() - Date.parse(message.event.receivedAt)));
       await processEvent(message.event, deps);
     } else if (deps.handleLifecycle !== undefined) {
       await deps.handleLifecycle(message.notice);
@@ -89,6 +91,7 @@ export async function recordPoison(body: unknown, meta: MessageMeta, error: unkn
     message = null;
   }
   const { id, recordKey, event } = identify(message, meta);
+  recordPoisonTelemetry({ eventId: id, errorCode: isDeleteSyncError(error) ? error.code : undefined, dequeueCount: meta.dequeueCount });
   const record: DecisionRecord = {
     id,
     recordKey,
