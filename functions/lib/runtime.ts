@@ -7,13 +7,17 @@ import { loadConfig } from '../../src/config.js';
 import { createService, type Service } from '../../src/app/service.js';
 import type { Runtime } from '../../src/handlers/runtime.js';
 import { consoleSink, createLogger } from '../../src/log.js';
+import { startTelemetryFromEnv } from '../../src/telemetry/index.js';
 
 let service: Service | undefined;
 
 export function functionsService(): Service {
   if (service === undefined) {
     const config = loadConfig(process.env);
-    service = createService(config, { log: createLogger({ level: config.logLevel, sink: consoleSink }) });
+    const log = createLogger({ level: config.logLevel, sink: consoleSink });
+    service = createService(config, { log });
+    // Decisions are sent as custom events once the exporter is up; the host's own App Insights logging stays on.
+    startTelemetryFromEnv().catch((error: unknown) => log.error('telemetry did not start', { error }));
   }
   return service;
 }

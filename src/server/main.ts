@@ -3,12 +3,14 @@ import { createService } from '../app/service.js';
 import type { SyncServices } from '../sync/services.js';
 import { isDeleteSyncError } from '../errors.js';
 import { createLogger } from '../log.js';
+import { startTelemetryFromEnv } from '../telemetry/index.js';
 import { startService } from './start.js';
 import { startTimers, syncTimerJobs, type RunningTimers } from './timers.js';
 
 const log = createLogger({ level: 'info' });
 
 try {
+  const telemetry = await startTelemetryFromEnv();
   let sync: SyncServices | null = null;
   const service = await startService({
     log,
@@ -28,7 +30,9 @@ try {
     if (stopping) return;
     stopping = true;
     log.info('stopping', { signal });
-    Promise.all([timers?.stop(), service.stop()]).then(
+    Promise.all([timers?.stop(), service.stop()])
+      .then(() => telemetry.shutdown())
+      .then(
       () => process.exit(0),
       (error: unknown) => {
         log.error('stop failed', { error });

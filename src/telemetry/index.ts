@@ -86,6 +86,14 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
   };
 }
 
+/** Both hosts start telemetry from the app settings azd sets (infra/app/api.bicep); off when unset. */
+export function startTelemetryFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<TelemetryHandle> {
+  return startTelemetry({
+    connectionString: env.APPLICATIONINSIGHTS_CONNECTION_STRING,
+    authenticationString: env.APPLICATIONINSIGHTS_AUTHENTICATION_STRING,
+  });
+}
+
 export const recordDecision: TelemetryRecorder['recordDecision'] = (d) => recorder().recordDecision(d);
 export const recordThrottle: TelemetryRecorder['recordThrottle'] = (service, mailboxOrUser, retryAfterSeconds) =>
   recorder().recordThrottle(service, mailboxOrUser, retryAfterSeconds);

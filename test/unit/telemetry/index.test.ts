@@ -12,6 +12,7 @@ import {
   recordThrottle,
   parseAuthenticationString,
   startTelemetry,
+  startTelemetryFromEnv,
 } from '../../../src/telemetry/index.js';
 import { counterValue, histogramPoints, inMemorySinks } from './inMemorySinks.js';
 
@@ -29,6 +30,12 @@ describe('process-wide telemetry', () => {
     const handle = await startTelemetry({ connectionString: undefined, authenticationString: 'Authorization=AAD;ClientId=ignored' });
     expect(handle.enabled).toBe(false);
     await handle.shutdown();
+    expect(metrics.getMeterProvider()).toBe(sinks.meterProvider);
+  });
+
+  it('hosts start it from the app settings: without APPLICATIONINSIGHTS_CONNECTION_STRING it stays off', async () => {
+    const handle = await startTelemetryFromEnv({ APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD;ClientId=ignored' });
+    expect(handle.enabled).toBe(false);
     expect(metrics.getMeterProvider()).toBe(sinks.meterProvider);
   });
 
