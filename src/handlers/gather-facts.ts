@@ -9,14 +9,12 @@ import type { CrmRef, CrmSnapshot, DomainEvent } from '../domain/event.js';
 import type { Link } from '../domain/link.js';
 import { DeleteSyncError } from '../errors.js';
 import { factsFor } from '../policy/facts.js';
+import { sameId } from '../policy/record-state.js';
 import type { Actor, ActorRole, Facts } from '../policy/types.js';
 import type { Store } from '../store/index.js';
 
 /** Reads a record's snapshot from CRM (src/dataverse/snapshot-reader.ts); null when it no longer exists. */
 export type ReadSnapshot = (ref: CrmRef) => Promise<CrmSnapshot | null>;
-
-const sameId = (a: string | null | undefined, b: string | null | undefined) =>
-  typeof a === 'string' && typeof b === 'string' && a.toLowerCase() === b.toLowerCase();
 
 /**
  * The mailbox owner's part in the record: from the snapshot's parties when the link names the CRM user

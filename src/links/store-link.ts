@@ -3,11 +3,12 @@
  * is first removed from the old record's list (a CRM delete of the old record must not reach it).
  */
 import type { Link } from '../domain/link.js';
+import { sameRef } from '../policy/record-state.js';
 import type { Store } from '../store/index.js';
 
 export type StoreLinkResult = 'linked' | 'unchanged' | 'relinked';
 
-const sameRecord = (a: Link, b: Link) => a.crm.entity === b.crm.entity && a.crm.id.toLowerCase() === b.crm.id.toLowerCase();
+const sameRecord = (a: Link, b: Link) => sameRef(a.crm, b.crm);
 
 /** `known`: the item's current link (or null) when the caller has just read it, so it is not read again. */
 export async function storeLink(store: Store, link: Link, known?: Link | null): Promise<StoreLinkResult> {
