@@ -8,7 +8,7 @@ import type { Config } from '../src/config.js';
 import { graphOutlookOps } from '../src/execute/adapters.js';
 import { createExecutor } from '../src/execute/executor.js';
 import type { OutlookOps } from '../src/execute/ports.js';
-import type { Execute } from '../src/handlers/processor.js';
+import type { Execute } from '../src/pipeline/processor.js';
 import { systemClock } from '../src/net/retry.js';
 import type { Store } from '../src/store/index.js';
 import type { BenchInfra } from './infra.js';

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../src/config.js';
 import type { HandlerDeps } from '../src/handlers/deps.js';
 import { handleQueueMessage, type QueueHandlerDeps } from '../src/handlers/queue-message.js';
-import { createRuntime, type Runtime, type RuntimeOptions } from '../src/handlers/runtime.js';
+import { createRuntime, type Runtime, type RuntimeOptions } from '../src/app/runtime.js';
 import { createLogger } from '../src/log.js';
 import { buildServer } from '../src/server/app.js';
 import type { Store } from '../src/store/index.js';

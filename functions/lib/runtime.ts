@@ -5,7 +5,7 @@
  */
 import { loadConfig } from '../../src/config.js';
 import { createService, type Service } from '../../src/app/service.js';
-import type { Runtime } from '../../src/handlers/runtime.js';
+import type { Runtime } from '../../src/app/runtime.js';
 import { consoleSink, createLogger } from '../../src/log.js';
 import { startTelemetryFromEnv } from '../../src/telemetry/index.js';
 

@@ -8,13 +8,14 @@ import type { Client } from '@microsoft/microsoft-graph-client';
 import type { Config } from '../config.js';
 import type { DataverseClient } from '../dataverse/client.js';
 import { DeleteSyncError } from '../errors.js';
-import { dataverseCrmOps, dataverseMailboxResolver, graphOutlookOps } from '../execute/adapters.js';
+import { dataverseMailboxResolver } from '../dataverse/mailbox-resolver.js';
+import { dataverseCrmOps, graphOutlookOps } from '../execute/adapters.js';
 import type { Executor } from '../execute/executor.js';
 import { hasPending } from '../execute/outcome.js';
 import type { ExecutorDeps, TombstoneWriter } from '../execute/ports.js';
 import { toRecordOutcomes } from '../execute/record-outcomes.js';
 import { storeFollowUps, storeLinks } from '../execute/store-ports.js';
-import type { Execute } from '../handlers/processor.js';
+import type { Execute } from '../pipeline/processor.js';
 import type { Clock } from '../net/retry.js';
 import type { Store } from '../store/index.js';
 

@@ -17,12 +17,12 @@ import { DeleteSyncError } from '../errors.js';
 import { createExecutor, type Executor } from '../execute/executor.js';
 import { createCredential, credentialConfigFromEnv } from '../graph/auth.js';
 import { createGraphClient } from '../graph/client.js';
-import { createRuntime, type Runtime, type RuntimeOptions } from '../handlers/runtime.js';
+import { createRuntime, type Runtime, type RuntimeOptions } from './runtime.js';
 import { createLogger } from '../log.js';
 import { trustExtraCa } from '../net/ca.js';
 import { systemClock, type Clock } from '../net/retry.js';
 import { createStore } from '../store/index.js';
-import { createSyncServices, type SyncServices } from '../sync/services.js';
+import { createSyncServices, type SyncServices } from './sync.js';
 import { createExecuteSeam, executorDeps } from './execute-seam.js';
 
 export interface ServiceOverrides extends Omit<RuntimeOptions, 'seams'> {

@@ -2,9 +2,10 @@
  * What an operator does with held deletes: list them, release them (each runs through the processor as
  * its queue message would have, with the brake out of the way, so the executor performs it and the
  * decision record gets its outcomes), or discard them (the record says so; nothing is deleted).
+ * Reprocessing is the pipeline's: the composition root hands it over as `reprocess`.
  */
-import { processEvent, type ProcessorDeps } from '../handlers/processor.js';
-import type { DecisionRecord } from '../store/decisions.js';
+import type { DomainEvent } from '../domain/event.js';
+import type { DecisionRecord, DecisionStore } from '../store/decisions.js';
 import type { MassDeleteBrake } from './brake.js';
 import type { HeldDelete } from './held.js';
 
@@ -21,7 +22,10 @@ export interface OperatorResult {
 
 export interface OperatorDeps {
   brake: MassDeleteBrake;
-  processor: ProcessorDeps;
+  decisions: DecisionStore;
+  now: () => Date;
+  /** Runs a released event through the processor with the brake out of the way. */
+  reprocess: (event: DomainEvent) => Promise<void>;
 }
 
 /** Runs `act` on each selected held delete (ids held under no delete answer `missing`), then disengages what is clear. */
@@ -35,33 +39,33 @@ async function forEachSelected(selection: Selection, brake: MassDeleteBrake, act
 
 const note = (reason: string, text: string) => `${reason} ${text}`;
 
-export function releaseHeld(selection: Selection, { brake, processor }: OperatorDeps): Promise<OperatorResult[]> {
+export function releaseHeld(selection: Selection, { brake, decisions, now, reprocess }: OperatorDeps): Promise<OperatorResult[]> {
   return forEachSelected(selection, brake, async (entry) => {
-    const record = await processor.store.decisions.getByEvent(entry.eventId);
+    const record = await decisions.getByEvent(entry.eventId);
     // 'decided': an earlier release stopped after reopening the record; run it again.
     if (record !== null && (record.status === 'held' || record.status === 'decided')) {
-      const at = processor.now().toISOString();
-      await processor.store.decisions.put({
+      const at = now().toISOString();
+      await decisions.put({
         ...record,
         status: 'decided',
         outcomes: [],
         reason: record.status === 'held' ? note(record.reason, `Held by the mass-delete brake; released by an operator at ${at}.`) : record.reason,
       });
-      await processEvent(entry.event, { ...processor, brake: undefined });
+      await reprocess(entry.event);
     }
     await brake.held.remove(entry.eventId);
-    const after = await processor.store.decisions.getByEvent(entry.eventId);
+    const after = await decisions.getByEvent(entry.eventId);
     return { eventId: entry.eventId, result: 'released', status: after?.status ?? null };
   });
 }
 
-export function discardHeld(selection: Selection, { brake, processor }: OperatorDeps): Promise<OperatorResult[]> {
+export function discardHeld(selection: Selection, { brake, decisions, now }: OperatorDeps): Promise<OperatorResult[]> {
   return forEachSelected(selection, brake, async (entry) => {
-    const record = await processor.store.decisions.getByEvent(entry.eventId);
+    const record = await decisions.getByEvent(entry.eventId);
     if (record !== null && record.status === 'held') {
-      const at = processor.now().toISOString();
+      const at = now().toISOString();
       const detail = `discarded by an operator at ${at}: not performed`;
-      await processor.store.decisions.put({
+      await decisions.put({
         ...record,
         status: 'discarded',
         reason: note(record.reason, `Held by the mass-delete brake; discarded by an operator at ${at}, nothing was deleted.`),

@@ -7,7 +7,7 @@ import { createService, type Service } from '../app/service.js';
 import { loadConfig, type Config } from '../config.js';
 import { DeleteSyncError } from '../errors.js';
 import { createLogger } from '../log.js';
-import type { SyncServices } from '../sync/services.js';
+import type { SyncServices } from '../app/sync.js';
 
 export const SYNC_ENV_HELP = `
 Configuration: the service's own settings, from the environment.

@@ -11,10 +11,12 @@
  */
 import type { TokenCredential } from '@azure/identity';
 import type { CrmRef } from '../domain/event.js';
+import { parseGuid } from '../domain/guid.js';
 import { DeleteSyncError } from '../errors.js';
 import { backoffDelay, isTransientStatus, parseRetryAfter, systemClock, type BackoffOptions, type Clock } from '../net/retry.js';
 import { recordThrottle } from '../telemetry/index.js';
 import { entitySetOf } from './entity-sets.js';
+
 
 export const API_PATH = '/api/data/v9.2';
 /** "The user does not hold the privilege" (e.g. prvDeleteActivity) — also returned when impersonation is not allowed. */
@@ -247,13 +249,6 @@ function parseJson(text: string): unknown {
   } catch {
     return text;
   }
-}
-
-const GUID = /^\{?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\}?$/i;
-
-/** A Dataverse id (a GUID, braces allowed) in its bare form; null when the value is not one. */
-export function parseGuid(value: string): string | null {
-  return GUID.exec(value.trim())?.[1] ?? null;
 }
 
 /** Guards ids put into URLs: Dataverse ids are GUIDs, and nothing else may reach the path. */

@@ -5,7 +5,7 @@ import type { Client } from '@microsoft/microsoft-graph-client';
 import { fanOut, graphBatchTransport, type FanOutOptions } from '../graph/batch.js';
 import { createContact, findEventsByICalUId } from '../graph/items.js';
 import type { DataverseClient } from '../dataverse/client.js';
-import type { CrmOps, MailboxResolver, OutlookOps } from './ports.js';
+import type { CrmOps, OutlookOps } from './ports.js';
 
 export function graphOutlookOps(client: Client, fanOutOptions: Omit<FanOutOptions, 'deadline'> = {}): OutlookOps {
   const transport = graphBatchTransport(client, fanOutOptions.clock);
@@ -21,17 +21,5 @@ export function dataverseCrmOps(client: DataverseClient): CrmOps {
     deleteAs: (ref, callerObjectId, deadline) => client.deleteAs(ref, callerObjectId, { deadline }),
     // No $select: the contact's optional columns (phones, job title) differ between environments.
     getContact: (id) => client.get('contacts', id),
-  };
-}
-
-/** systemuser → Entra object id, remembered for the process's life (the mapping does not change). */
-export function dataverseMailboxResolver(client: DataverseClient): MailboxResolver {
-  const known = new Map<string, string | null>();
-  return {
-    async entraIdOf(crmUserId) {
-      const key = crmUserId.toLowerCase();
-      if (!known.has(key)) known.set(key, (await client.getSystemUser(crmUserId))?.azureactivedirectoryobjectid ?? null);
-      return known.get(key) ?? null;
-    },
   };
 }

@@ -8,6 +8,7 @@ import type { FollowUp } from '../policy/types.js';
 import type { ItemOp, OpOutcome } from '../graph/batch.js';
 import type { ContactInput, FoundEvent } from '../graph/items.js';
 import type { DeleteResult } from '../dataverse/client.js';
+import type { MailboxResolver } from '../dataverse/mailbox-resolver.js';
 import type { Clock } from '../net/retry.js';
 
 /** What a tombstone names: a mailbox item (immutable id) or a CRM record. */
@@ -23,11 +24,6 @@ export interface TombstoneWriter {
 export interface LinkStore {
   put(link: Link): Promise<void>;
   remove(link: Link): Promise<void>;
-}
-
-export interface MailboxResolver {
-  /** CRM systemuser id → the mailbox owner's Entra object id; null when the user has none. */
-  entraIdOf(crmUserId: string): Promise<string | null>;
 }
 
 export interface FollowUpStore {

@@ -16,9 +16,9 @@ import { DeltaPage, type DeltaItem } from '../contracts/graph.js';
 import type { OutlookItemKind } from '../domain/event.js';
 import { outlookDeleteFromDelta } from '../domain/normalize-graph.js';
 import { DeleteSyncError } from '../errors.js';
-import { enqueueOnce } from '../handlers/enqueue.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/index.js';
+import type { EnqueueOnce } from '../store/messages.js';
 import { graphStatus } from './errors.js';
 import { IMMUTABLE_ID } from './items.js';
 
@@ -46,6 +46,8 @@ export interface DeltaDeps {
   store: Store;
   log: Logger;
   now: () => Date;
+  /** Enqueues a delete event once per id (the composition root passes the pipeline's enqueueOnce). */
+  enqueue: EnqueueOnce;
   /** A created or changed item seen in a round after the baseline (link learning). */
   onItem?: (scope: DeltaScope, item: DeltaItem) => Promise<void>;
 }
@@ -150,7 +152,7 @@ export async function catchUpScope(scope: DeltaScope, deps: DeltaDeps): Promise<
       if (item['@removed'] !== undefined) {
         result.removed += 1;
         const event = outlookDeleteFromDelta(scope.userId, scope.itemKind, item.id, scope.itemKind === 'todoTask' ? scope.containerId : null, at);
-        if ((await enqueueOnce(deps.store, event.id, { kind: 'change', event }, at)) === 'enqueued') result.enqueued += 1;
+        if ((await deps.enqueue(event.id, { kind: 'change', event }, at)) === 'enqueued') result.enqueued += 1;
       } else if (deps.onItem !== undefined) {
         result.changed += 1;
         await deps.onItem(scope, item);

@@ -20,7 +20,7 @@ import type { Client } from '@microsoft/microsoft-graph-client';
 import { z } from 'zod';
 import { Subscription } from '../contracts/graph.js';
 import { OutlookItemKind } from '../domain/event.js';
-import { PENDING_LIFECYCLE_NAMESPACE } from '../handlers/queue-message.js';
+import { PENDING_LIFECYCLE_NAMESPACE } from '../store/messages.js';
 import { LifecycleNotice } from '../store/messages.js';
 import type { Store } from '../store/index.js';
 import type { GraphSubscription } from '../store/subscriptions.js';

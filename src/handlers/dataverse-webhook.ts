@@ -7,7 +7,7 @@ import { DATAVERSE_HEADERS } from '../contracts/dataverse.js';
 import { normalizeDataverseWebhook } from '../domain/normalize-dataverse.js';
 import { DeleteSyncError } from '../errors.js';
 import type { HandlerDeps } from './deps.js';
-import { enqueueOnce } from './enqueue.js';
+import { enqueueOnce } from '../pipeline/enqueue.js';
 import { assertBodySize, assertJsonContent, errorResponse, jsonResponse, type Handler, type HandlerRequest } from './http.js';
 import { secretEquals } from './secrets.js';
 

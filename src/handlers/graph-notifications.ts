@@ -15,7 +15,7 @@ import type { Logger } from '../log.js';
 import type { GraphSubscription } from '../store/subscriptions.js';
 import type { QueueMessage } from '../store/messages.js';
 import type { HandlerDeps } from './deps.js';
-import { enqueueOnce } from './enqueue.js';
+import { enqueueOnce } from '../pipeline/enqueue.js';
 import { assertBodySize, assertJsonContent, emptyResponse, errorResponse, type Handler, type HandlerRequest, type HandlerResponse } from './http.js';
 import { secretEquals } from './secrets.js';
 

@@ -1,67 +1,17 @@
 /**
- * One message from the `changes` queue, as both hosts deliver it: parse, dispatch (change → processor,
- * lifecycle → subscription manager), and on the last allowed attempt write a `poisoned` decision record
- * saying why, before the host moves the message to the poison queue.
+ * The queue-trigger entry point both hosts call for one message of the `changes` queue: run it through
+ * the pipeline; on failure log it, and on the last allowed attempt write the `poisoned` decision record
+ * before rethrowing, so the host moves the message to the poison queue.
  */
-import { DeleteSyncError, isDeleteSyncError } from '../errors.js';
-import { redactText } from '../log.js';
-import type { DecisionRecord } from '../store/decisions.js';
-import { recordPoison as recordPoisonTelemetry, recordQueueAge } from '../telemetry/index.js';
-import { LifecycleNotice, QueueMessage } from '../store/messages.js';
-import { inputSummary, processEvent, recordKeyOf, type ProcessorDeps } from './processor.js';
+import { DeleteSyncError } from '../errors.js';
+import { parseQueueMessage, processMessage, recordPoison, type MessageMeta, type PipelineDeps } from '../pipeline/message.js';
 
-export interface MessageMeta {
-  messageId: string;
-  /** 1 on first delivery. */
-  dequeueCount: number;
-}
-
-export interface QueueHandlerDeps extends ProcessorDeps {
-  maxDequeueCount: number;
-  poisonQueueName: string;
-  /**
-   * The subscription manager's seam (reauthorize, recreate, delta catch-up). Until one is injected,
-   * notices are parked in the state table (namespace `lifecycle-pending`) for it to pick up.
-   */
-  handleLifecycle?: (notice: LifecycleNotice) => Promise<void>;
-}
-
-export const PENDING_LIFECYCLE_NAMESPACE = 'lifecycle-pending';
-
-/** Accepts the text the worker reads or the value the Functions trigger hands over (already JSON-parsed). */
-export function parseQueueMessage(body: unknown): QueueMessage {
-  let value = body;
-  if (typeof body === 'string' || Buffer.isBuffer(body)) {
-    try {
-      value = JSON.parse(body.toString()) as unknown;
-    } catch {
-      throw new DeleteSyncError('DS_ERR_BAD_JSON', 'Queue message is not valid JSON', { field: '$' });
-    }
-  }
-  const parsed = QueueMessage.safeParse(value);
-  if (!parsed.success) {
-    const field = parsed.error.issues[0]?.path.join('.') || '$';
-    throw new DeleteSyncError('DS_ERR_INVALID_PAYLOAD', 'Queue message does not match the message contract', { field });
-  }
-  return parsed.data;
-}
+export type { MessageMeta } from '../pipeline/message.js';
+export type QueueHandlerDeps = PipelineDeps;
 
 export async function handleQueueMessage(body: unknown, meta: MessageMeta, deps: QueueHandlerDeps): Promise<void> {
   try {
-    const message = parseQueueMessage(body);
-    if (message.kind === 'change') {
-      recordQueueAge(Math.max(0, deps.now().getTime() - Date.parse(message.event.receivedAt)));
-      await processEvent(message.event, deps);
-    } else if (deps.handleLifecycle !== undefined) {
-      await deps.handleLifecycle(message.notice);
-    } else {
-      const { notice } = message;
-      await deps.store.state.set(PENDING_LIFECYCLE_NAMESPACE, notice.id, JSON.stringify(notice), deps.now());
-      deps.log.warn('lifecycle notice parked for the subscription manager', {
-        subscriptionId: notice.subscriptionId,
-        lifecycleEvent: notice.lifecycleEvent,
-      });
-    }
+    await processMessage(parseQueueMessage(body), deps);
   } catch (error) {
     deps.log.warn('queue message failed', { messageId: meta.messageId, dequeueCount: meta.dequeueCount, error });
     if (meta.dequeueCount >= deps.maxDequeueCount) await recordPoison(body, meta, error, deps);
@@ -69,47 +19,8 @@ export async function handleQueueMessage(body: unknown, meta: MessageMeta, deps:
   }
 }
 
-function describe(error: unknown): string {
-  if (isDeleteSyncError(error)) return `${error.code}: ${redactText(error.message)}`;
-  return error instanceof Error ? redactText(error.message) : 'unknown error';
-}
-
-function identify(message: QueueMessage | null, meta: MessageMeta) {
-  if (message === null) return { id: `message:${meta.messageId}`, recordKey: 'unparsed:message', event: null };
-  if (message.kind === 'change') {
-    return { id: message.event.id, recordKey: recordKeyOf(message.event, null), event: message.event };
-  }
-  return { id: message.notice.id, recordKey: `subscription:${message.notice.subscriptionId}`, event: null };
-}
-
-/** Writes the `poisoned` decision record. Best effort: if storage is down the message itself is still kept. */
-export async function recordPoison(body: unknown, meta: MessageMeta, error: unknown, deps: QueueHandlerDeps): Promise<void> {
-  let message: QueueMessage | null = null;
-  try {
-    message = parseQueueMessage(body);
-  } catch {
-    message = null;
-  }
-  const { id, recordKey, event } = identify(message, meta);
-  recordPoisonTelemetry({ eventId: id, errorCode: isDeleteSyncError(error) ? error.code : undefined, dequeueCount: meta.dequeueCount });
-  const record: DecisionRecord = {
-    id,
-    recordKey,
-    decidedAt: deps.now().toISOString(),
-    status: 'poisoned',
-    input: event === null ? null : inputSummary(event),
-    facts: null,
-    ruleId: 'system.poison',
-    action: 'skip',
-    reason: `Processing failed ${meta.dequeueCount} times (last error ${describe(error)}); the message was moved to the queue ${deps.poisonQueueName} and nothing was executed for it.`,
-    targets: [],
-    followUps: [],
-    outcomes: [],
-    dryRun: deps.dryRun,
-  };
-  try {
-    await deps.store.decisions.put(record);
-  } catch (storeError) {
-    deps.log.error('poison decision record not written', { messageId: meta.messageId, error: storeError });
-  }
+/** A message delivered more often than allowed without an answer (e.g. a crash mid-processing): record why, process nothing. */
+export async function handleOverDelivered(body: unknown, meta: MessageMeta, deps: QueueHandlerDeps): Promise<void> {
+  const why = new DeleteSyncError('DS_ERR_INTERNAL', `dequeued ${meta.dequeueCount} times without completing`);
+  await recordPoison(body, meta, why, deps);
 }

@@ -3,7 +3,7 @@
  * named string property in this service's own property set, so it cannot collide with another add-in's.
  * The record's table follows from the item kind (event → appointment, message → email, …).
  */
-import { parseGuid } from '../dataverse/client.js';
+import { parseGuid } from '../domain/guid.js';
 import { crmRef } from '../domain/dataverse-values.js';
 import type { CrmRef, OutlookItemKind } from '../domain/event.js';
 import { ENTITY_BY_ITEM_KIND } from '../domain/normalize-graph.js';

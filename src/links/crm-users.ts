@@ -3,8 +3,9 @@
  * a link names the CRM systemuser behind its mailbox, and CRM parties name systemusers whose mailboxes
  * hold the copies.
  */
-import { parseGuid, type DataverseClient } from '../dataverse/client.js';
-import { dataverseMailboxResolver } from '../execute/adapters.js';
+import type { DataverseClient } from '../dataverse/client.js';
+import { parseGuid } from '../domain/guid.js';
+import { dataverseMailboxResolver } from '../dataverse/mailbox-resolver.js';
 
 export interface CrmUsers {
   /** The systemuserid of the mailbox owner (Entra object id); null when CRM has no such user. */

@@ -5,7 +5,6 @@
  * delete, because a wrong delete is data loss.
  */
 import { z } from 'zod';
-import { readJsonFile } from '../contracts/json-file.js';
 import { parseOrThrow } from '../contracts/validate.js';
 import { RULE_IDS, isForbiddenToPropagate, type RuleId } from './table.js';
 import { Action } from './types.js';
@@ -40,8 +39,4 @@ export const DEFAULT_POLICY: PolicyConfig = PolicyConfig.parse({});
 /** Validates an already parsed policy document; `source` names it in the message. */
 export function parsePolicyConfig(value: unknown, source = 'policy'): PolicyConfig {
   return parseOrThrow(PolicyConfig, value, { code: 'DS_ERR_POLICY_FILE', what: source });
-}
-
-export function loadPolicyFile(path: string): PolicyConfig {
-  return parsePolicyConfig(readJsonFile(path, 'DS_ERR_POLICY_FILE'), `policy file ${path}`);
 }

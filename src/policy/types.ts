@@ -63,6 +63,10 @@ export const FollowUp = z.object({
 
 export const Action = z.enum(['propagate', 'skip']);
 
+/** What happened to one target of a decision once executed (the audit record's and telemetry's vocabulary). */
+export const TargetStatus = z.enum(['done', 'already-gone', 'skipped', 'denied', 'failed', 'dry-run', 'held', 'discarded']);
+export type TargetStatus = z.infer<typeof TargetStatus>;
+
 export const Decision = z.object({
   ruleId: z.string(),
   action: Action,

@@ -1,6 +1,6 @@
 /** `npm start`: the self-hosted service until SIGINT/SIGTERM. A bad setting stops start-up naming it. */
 import { createService } from '../app/service.js';
-import type { SyncServices } from '../sync/services.js';
+import type { SyncServices } from '../app/sync.js';
 import { isDeleteSyncError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { startTelemetryFromEnv } from '../telemetry/index.js';

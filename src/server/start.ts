@@ -8,7 +8,7 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type Config } from '../config.js';
-import { createRuntime, type Runtime, type RuntimeOptions } from '../handlers/runtime.js';
+import { createRuntime, type Runtime, type RuntimeOptions } from '../app/runtime.js';
 import { ROUTES } from '../handlers/routes.js';
 import { createLogger, type Logger } from '../log.js';
 import { buildServer } from './app.js';

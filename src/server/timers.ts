@@ -1,11 +1,11 @@
 /**
- * The self-hosted counterpart of functions/timers.ts: the subscription check and the To Do poll on
- * intervals (SUBSCRIPTION_CHECK_MINUTES, TODO_POLL_MINUTES). A run never overlaps the previous one of
+ * The self-hosted counterpart of functions/timers.ts: the shared timer table's jobs on intervals
+ * (SUBSCRIPTION_CHECK_MINUTES, TODO_POLL_MINUTES). A run never overlaps the previous one of
  * the same job; a failed run is logged and the next one comes on schedule, as with a Functions timer.
  */
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
-import type { SyncServices } from '../sync/services.js';
+import { TIMERS, type SyncJobs } from '../handlers/timers.js';
 
 export interface TimerJob {
   name: string;
@@ -17,11 +17,8 @@ export interface RunningTimers {
   stop(): Promise<void>;
 }
 
-export function syncTimerJobs(sync: SyncServices, settings: Config['sync']): TimerJob[] {
-  return [
-    { name: 'subscription-check', everyMs: settings.subscriptionCheckMinutes * 60_000, run: () => sync.checkSubscriptions() },
-    { name: 'todo-poll', everyMs: settings.todoPollMinutes * 60_000, run: () => sync.pollTodo() },
-  ];
+export function syncTimerJobs(sync: SyncJobs, settings: Config['sync']): TimerJob[] {
+  return Object.entries(TIMERS).map(([name, spec]) => ({ name, everyMs: settings[spec.minutesSetting] * 60_000, run: () => spec.run(sync) }));
 }
 
 /** Runs each job once now, then every `everyMs`. */

@@ -5,8 +5,7 @@
  * Empty polls back off exponentially up to `maxPollMs`, as the Functions host does.
  */
 import type { Config } from '../config.js';
-import { DeleteSyncError } from '../errors.js';
-import { handleQueueMessage, recordPoison, type QueueHandlerDeps } from '../handlers/queue-message.js';
+import { handleOverDelivered, handleQueueMessage, type QueueHandlerDeps } from '../handlers/queue-message.js';
 import type { ReceivedMessage } from '../store/queue.js';
 
 const MIN_POLL_MS = 50;
@@ -35,8 +34,7 @@ export function createQueueWorker(deps: QueueHandlerDeps, queueConfig: Config['q
     const meta = { messageId: message.messageId, dequeueCount: message.dequeueCount };
     if (message.dequeueCount > queueConfig.maxDequeueCount) {
       // Delivered more often than allowed without an answer (e.g. a crash mid-processing).
-      const why = new DeleteSyncError('DS_ERR_INTERNAL', `dequeued ${message.dequeueCount} times without completing`);
-      await recordPoison(message.text, meta, why, deps);
+      await handleOverDelivered(message.text, meta, deps);
       await moveToPoison(message);
       return;
     }

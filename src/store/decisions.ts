@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { Change, EntityKind, Origin, OutlookItemKind } from '../domain/event.js';
-import { Action, Facts, FollowUp, Target } from '../policy/types.js';
+import { Action, Facts, FollowUp, Target, TargetStatus } from '../policy/types.js';
 import { hashedKeys, invertedTime, joinKey, keyPart } from './keys.js';
 import type { TypedTable } from './table.js';
 
@@ -29,7 +29,7 @@ export const DecisionStatus = z.enum([
 export const TargetOutcome = z.object({
   /** Index into `targets`. */
   targetIndex: z.number().int().nonnegative(),
-  status: z.enum(['done', 'already-gone', 'skipped', 'denied', 'failed', 'dry-run', 'held', 'discarded']),
+  status: TargetStatus,
   httpStatus: z.number().int().nullable(),
   code: z.string().nullable(),
   detail: z.string().nullable(),

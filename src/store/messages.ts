@@ -22,4 +22,11 @@ export const QueueMessage = z.discriminatedUnion('kind', [
 ]);
 
 export type LifecycleNotice = z.infer<typeof LifecycleNotice>;
+
+/** State-table namespace where lifecycle notices wait while no subscription manager is configured. */
+export const PENDING_LIFECYCLE_NAMESPACE = 'lifecycle-pending';
 export type QueueMessage = z.infer<typeof QueueMessage>;
+
+export type EnqueueResult = 'enqueued' | 'duplicate';
+/** Enqueue once per key: the pipeline's enqueueOnce, handed to lower parts (delta catch-up) by the composition root. */
+export type EnqueueOnce = (key: string, message: QueueMessage, at: Date) => Promise<EnqueueResult>;

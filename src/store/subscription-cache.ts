@@ -5,8 +5,6 @@
  * and removals forget the entry at once. Unknown ids are not cached: a subscription created by another
  * process must be accepted as soon as it is stored. Concurrent lookups of one id share one read.
  */
-import type { GraphSubscription } from './subscriptions.js';
-
 export interface SubscriptionCacheOptions {
   ttlMs: number;
   /** Bound on entries; the oldest goes first. */
@@ -16,23 +14,23 @@ export interface SubscriptionCacheOptions {
 
 export const SUBSCRIPTION_CACHE_DEFAULTS: SubscriptionCacheOptions = { ttlMs: 30_000, maxEntries: 10_000, now: Date.now };
 
-export interface SubscriptionCache {
-  get(id: string): Promise<GraphSubscription | null>;
+export interface SubscriptionCache<T> {
+  get(id: string): Promise<T | null>;
   forget(id: string): void;
 }
 
-interface Entry {
-  value: Promise<GraphSubscription | null>;
+interface Entry<T> {
+  value: Promise<T | null>;
   expiresAt: number;
 }
 
-export function createSubscriptionCache(
-  read: (id: string) => Promise<GraphSubscription | null>,
+export function createSubscriptionCache<T>(
+  read: (id: string) => Promise<T | null>,
   { ttlMs, maxEntries, now }: SubscriptionCacheOptions = SUBSCRIPTION_CACHE_DEFAULTS,
-): SubscriptionCache {
-  const entries = new Map<string, Entry>();
+): SubscriptionCache<T> {
+  const entries = new Map<string, Entry<T>>();
   // Drops the entry only if it is still this one: a forget and a newer read may have replaced it.
-  const drop = (id: string, entry: Entry) => {
+  const drop = (id: string, entry: Entry<T>) => {
     if (entries.get(id) === entry) entries.delete(id);
   };
   return {
@@ -40,7 +38,7 @@ export function createSubscriptionCache(
       const cached = entries.get(id);
       if (cached !== undefined && cached.expiresAt > now()) return cached.value;
       if (cached !== undefined) entries.delete(id);
-      const entry: Entry = { value: read(id), expiresAt: now() + ttlMs };
+      const entry: Entry<T> = { value: read(id), expiresAt: now() + ttlMs };
       entries.set(id, entry);
       if (entries.size > maxEntries) entries.delete(entries.keys().next().value!);
       entry.value.then(

@@ -6,12 +6,11 @@
 import { z } from 'zod';
 import { ERROR_CATALOGUE, type ErrorCode } from '../errors.js';
 import { Change, EntityKind, Origin } from '../domain/event.js';
-import { Action } from '../policy/types.js';
-import { TargetOutcome as AuditTargetOutcome } from '../store/decisions.js';
+import { Action, TargetStatus } from '../policy/types.js';
 
 /** What happened to one target of a decision: the audit record's vocabulary, so counts match it. */
-export const TargetOutcome = AuditTargetOutcome.shape.status;
-export type TargetOutcome = z.infer<typeof TargetOutcome>;
+export const TargetOutcome = TargetStatus;
+export type TargetOutcome = TargetStatus;
 
 /** Upstream services whose throttling is counted. */
 export const ThrottledService = z.enum(['graph', 'dataverse']);

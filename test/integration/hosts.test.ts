@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { createRuntime, type Runtime } from '../../src/handlers/runtime.js';
+import { createRuntime, type Runtime } from '../../src/app/runtime.js';
 import { silentLogger } from '../../src/log.js';
 import { buildServer } from '../../src/server/app.js';
 import { createQueueWorker } from '../../src/server/worker.js';

@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import { readJsonFile } from '../../contracts/json-file.js';
 import { parseOrThrow } from '../../contracts/validate.js';
-import { DEFAULT_POLICY, loadPolicyFile } from '../../policy/config.js';
+import { loadPolicyFile } from '../../app/policy-file.js';
+import { DEFAULT_POLICY } from '../../policy/config.js';
 import { LookedUp } from '../../policy/facts.js';
 import { explain } from '../explain.js';
 import { parseInstant } from '../parse-instant.js';

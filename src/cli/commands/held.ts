@@ -3,15 +3,12 @@ import type { Command } from 'commander';
 import type { MassDeleteBrake } from '../../brake/brake.js';
 import type { OperatorDeps } from '../../brake/operator.js';
 import { loadConfig } from '../../config.js';
-import { DeleteSyncError } from '../../errors.js';
 import { createCliService } from '../sync-env.js';
 
 /** The service as the hosts build it (store, brake, executor) from the environment; logs go to stderr. */
 export function operatorDepsFromEnv(env: NodeJS.ProcessEnv = process.env): OperatorDeps {
   const config = loadConfig(env);
-  const { queue } = createCliService(config, env).runtime;
-  if (queue.brake === undefined) throw new DeleteSyncError('DS_ERR_CONFIG', 'The mass-delete brake is not configured');
-  return { brake: queue.brake, processor: queue };
+  return createCliService(config, env).runtime.operator;
 }
 
 export async function listHeld(brake: MassDeleteBrake) {

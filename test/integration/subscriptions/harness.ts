@@ -11,13 +11,13 @@ import type { DomainEvent } from '../../../src/domain/event.js';
 import { DataverseClient } from '../../../src/dataverse/client.js';
 import { createCredential, credentialConfigFromEnv } from '../../../src/graph/auth.js';
 import { createGraphClient } from '../../../src/graph/client.js';
-import { createRuntime, type Runtime } from '../../../src/handlers/runtime.js';
+import { createRuntime, type Runtime } from '../../../src/app/runtime.js';
 import { createLogger } from '../../../src/log.js';
 import { trustExtraCa } from '../../../src/net/ca.js';
 import { buildServer } from '../../../src/server/app.js';
 import { createQueueWorker } from '../../../src/server/worker.js';
 import type { Store } from '../../../src/store/index.js';
-import { createSyncServices, type SyncServices } from '../../../src/sync/services.js';
+import { createSyncServices, type SyncServices } from '../../../src/app/sync.js';
 import { startTestAzurite, type TestAzurite } from '../../helpers/azurite.js';
 import { testStore } from '../../helpers/store.js';
 

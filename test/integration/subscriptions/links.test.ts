@@ -4,7 +4,7 @@
  * (entry ids translated by Graph), and the admin API. Plus To Do deletes found by polling.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { processEvent } from '../../../src/handlers/processor.js';
+import { processEvent } from '../../../src/pipeline/processor.js';
 import { CRM_ID_PROPERTY_ID } from '../../../src/links/crm-id-property.js';
 import { TEST_ADMIN_KEY } from '../../helpers/store.js';
 import { crmAppointmentFor, crmAppointmentUpdate, outlookMeeting, startHarness, type Harness } from './harness.js';

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DomainEvent } from '../../../src/domain/event.js';
 import { DELTA_NAMESPACE } from '../../../src/graph/delta.js';
 import { FALLBACK_LIFETIME_MINUTES, MAX_LIFETIME_MINUTES, type SubscriptionOutcome } from '../../../src/graph/subscriptions.js';
-import { processEvent } from '../../../src/handlers/processor.js';
+import { processEvent } from '../../../src/pipeline/processor.js';
 import { peekQueue } from '../../helpers/store.js';
 import { crmAppointmentFor, crmAppointmentUpdate, meetingAt, outlookMeeting, startHarness, type Harness } from './harness.js';
 

@@ -1,10 +1,11 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createBrake, type MassDeleteBrake } from '../../../src/brake/brake.js';
 import { discardHeld, releaseHeld } from '../../../src/brake/operator.js';
+import { operatorDeps } from '../../../src/pipeline/release.js';
 import type { DomainEvent } from '../../../src/domain/event.js';
 import { normalizeDataverseWebhook } from '../../../src/domain/normalize-dataverse.js';
 import { normalizeGraphNotification, parseNotificationCollection } from '../../../src/domain/normalize-graph.js';
-import { processEvent, type Execute, type ProcessorDeps } from '../../../src/handlers/processor.js';
+import { processEvent, type Execute, type ProcessorDeps } from '../../../src/pipeline/processor.js';
 import { silentLogger } from '../../../src/log.js';
 import type { Store } from '../../../src/store/index.js';
 import { useTestAzurite } from '../../helpers/azurite.js';
@@ -102,7 +103,7 @@ describe('mass-delete brake', () => {
     clock += 2 * LIMITS.windowSeconds * 1000;
     expect((await processEvent(crmDeleteBy(ALICE), deps())).status).toBe('held');
 
-    await discardHeld({ all: true }, { brake, processor: deps() });
+    await discardHeld({ all: true }, operatorDeps(deps(), brake));
     expect(await brake.held.list()).toEqual([]);
     expect((await processEvent(crmDeleteBy(ALICE), deps())).status).toBe('executed');
   });
@@ -112,7 +113,7 @@ describe('mass-delete brake', () => {
     for (const event of events) await processEvent(event, deps());
     const [fourth, fifth] = events.slice(3) as [DomainEvent, DomainEvent];
 
-    const released = await releaseHeld({ ids: [fourth.id, 'no-such-event'] }, { brake, processor: deps() });
+    const released = await releaseHeld({ ids: [fourth.id, 'no-such-event'] }, operatorDeps(deps(), brake));
     expect(released).toEqual([
       { eventId: fourth.id, result: 'released', status: 'executed' },
       { eventId: 'no-such-event', result: 'missing', status: null },
@@ -126,7 +127,7 @@ describe('mass-delete brake', () => {
 
     // Still engaged for Alice while one of her deletes is held; a second release is a no-op.
     expect((await processEvent(crmDeleteBy(ALICE), deps())).status).toBe('held');
-    await releaseHeld({ all: true }, { brake, processor: deps() });
+    await releaseHeld({ all: true }, operatorDeps(deps(), brake));
     expect(executed.filter((id) => id === fourth.id)).toHaveLength(1);
     expect(await brake.held.list()).toEqual([]);
   });
@@ -135,7 +136,7 @@ describe('mass-delete brake', () => {
     const events = Array.from({ length: 4 }, () => crmDeleteBy(ALICE));
     for (const event of events) await processEvent(event, deps());
     const held = events[3]!;
-    expect(await discardHeld({ ids: [held.id] }, { brake, processor: deps() })).toEqual([{ eventId: held.id, result: 'discarded', status: 'discarded' }]);
+    expect(await discardHeld({ ids: [held.id] }, operatorDeps(deps(), brake))).toEqual([{ eventId: held.id, result: 'discarded', status: 'discarded' }]);
     const record = await store.decisions.getByEvent(held.id);
     expect(record?.status).toBe('discarded');
     expect(record?.outcomes.every((o) => o.status === 'discarded')).toBe(true);

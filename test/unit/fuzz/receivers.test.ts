@@ -12,7 +12,7 @@ import { createDataverseWebhookHandler } from '../../../src/handlers/dataverse-w
 import type { HandlerDeps } from '../../../src/handlers/deps.js';
 import { createGraphLifecycleHandler, createGraphNotificationsHandler } from '../../../src/handlers/graph-notifications.js';
 import type { HandlerResponse } from '../../../src/handlers/http.js';
-import { parseQueueMessage } from '../../../src/handlers/queue-message.js';
+import { parseQueueMessage } from '../../../src/pipeline/message.js';
 import { createLogger } from '../../../src/log.js';
 import type { Store } from '../../../src/store/index.js';
 import type { QueueMessage } from '../../../src/store/messages.js';

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DirectoryUser, TenantSandbox } from '../../../sandbox/index.js';
 import { catchUpScope, DELTA_NAMESPACE, deltaScopes, deltaStateKey, type DeltaDeps, type DeltaScope } from '../../../src/graph/delta.js';
 import { createLogger } from '../../../src/log.js';
+import { enqueueOnce } from '../../../src/pipeline/enqueue.js';
 import { startTestAzurite, type TestAzurite } from '../../helpers/azurite.js';
 import { peekQueue, testStore } from '../../helpers/store.js';
 import { startSandboxClients } from './sandbox-clients.js';
@@ -25,6 +26,7 @@ beforeAll(async () => {
     store,
     log: createLogger({ level: 'error' }),
     now: () => new Date(),
+    enqueue: (key, message, at) => enqueueOnce(store, key, message, at),
     onItem: async (_scope, item) => void changed.push(item.id),
   };
   user = sandbox.directory.add({ displayName: 'Dora Delta' });

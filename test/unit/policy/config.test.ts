@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_POLICY, PolicyConfig, loadPolicyFile, parsePolicyConfig } from '../../../src/policy/config.js';
+import { loadPolicyFile } from '../../../src/app/policy-file.js';
+import { DEFAULT_POLICY, PolicyConfig, parsePolicyConfig } from '../../../src/policy/config.js';
 import { RULES } from '../../../src/policy/table.js';
 import { codedError } from '../contracts/coded-error.js';
 

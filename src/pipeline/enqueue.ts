@@ -3,9 +3,7 @@
  * answered 2xx without a second message, and an input whose enqueue failed is enqueued on the retry.
  */
 import type { Store } from '../store/index.js';
-import type { QueueMessage } from '../store/messages.js';
-
-export type EnqueueResult = 'enqueued' | 'duplicate';
+import type { EnqueueResult, QueueMessage } from '../store/messages.js';
 
 export async function enqueueOnce(store: Store, key: string, message: QueueMessage, at: Date): Promise<EnqueueResult> {
   const claimed = await store.dedupe.claim(key, at);

@@ -8,7 +8,7 @@ import type { DirectoryUser } from '../../../sandbox/index.js';
 import { readSnapshot } from '../../../src/dataverse/snapshot-reader.js';
 import type { DomainEvent } from '../../../src/domain/event.js';
 import { normalizeDataverseWebhook } from '../../../src/domain/normalize-dataverse.js';
-import { processEvent, type ProcessorDeps } from '../../../src/handlers/processor.js';
+import { processEvent, type ProcessorDeps } from '../../../src/pipeline/processor.js';
 import { silentLogger } from '../../../src/log.js';
 import type { Store } from '../../../src/store/index.js';
 import { useTestAzurite } from '../../helpers/azurite.js';

@@ -7,6 +7,7 @@
  */
 import type { CrmRef, CrmSnapshot, DomainEvent } from '../domain/event.js';
 import type { Link } from '../domain/link.js';
+import { mergeSnapshot } from '../domain/snapshot.js';
 import { DeleteSyncError } from '../errors.js';
 import { factsFor } from '../policy/facts.js';
 import { sameId } from '../policy/record-state.js';
@@ -28,23 +29,6 @@ export function actorRole(link: Link, record: CrmSnapshot | null): ActorRole {
     if (record.ref.entity !== 'appointment' && sameId(record.owner?.id, user)) return 'owner';
   }
   return link.role;
-}
-
-/** Update bodies may carry only the changed columns: keep what is known where the update says nothing. */
-export function mergeSnapshot(stored: CrmSnapshot | null, incoming: CrmSnapshot): CrmSnapshot {
-  if (stored === null) return incoming;
-  return {
-    ref: incoming.ref,
-    statecode: incoming.statecode ?? stored.statecode,
-    scheduledStart: incoming.scheduledStart ?? stored.scheduledStart,
-    owner: incoming.owner ?? stored.owner,
-    organizer: incoming.organizer ?? stored.organizer,
-    requiredAttendees: incoming.requiredAttendees.length > 0 ? incoming.requiredAttendees : stored.requiredAttendees,
-    optionalAttendees: incoming.optionalAttendees.length > 0 ? incoming.optionalAttendees : stored.optionalAttendees,
-    globalObjectId: incoming.globalObjectId ?? stored.globalObjectId,
-    messageId: incoming.messageId ?? stored.messageId,
-    takenAt: incoming.takenAt ?? stored.takenAt,
-  };
 }
 
 /**

@@ -5,12 +5,14 @@
 import { createBrake } from '../brake/brake.js';
 import type { Config } from '../config.js';
 import { createLogger, type Logger } from '../log.js';
-import { loadPolicyFile } from '../policy/config.js';
+import { loadPolicyFile } from './policy-file.js';
 import { createStore, type Store } from '../store/index.js';
 import { recordHeld } from '../telemetry/index.js';
-import type { HandlerDeps } from './deps.js';
-import type { Execute } from './processor.js';
-import type { QueueHandlerDeps } from './queue-message.js';
+import type { HandlerDeps } from '../handlers/deps.js';
+import type { Execute } from '../pipeline/processor.js';
+import type { QueueHandlerDeps } from '../handlers/queue-message.js';
+import type { OperatorDeps } from '../brake/operator.js';
+import { operatorDeps } from '../pipeline/release.js';
 
 export interface Runtime {
   config: Config;
@@ -18,6 +20,8 @@ export interface Runtime {
   store: Store;
   http: HandlerDeps;
   queue: QueueHandlerDeps;
+  /** Held deletes: list, release (through the pipeline), discard. */
+  operator: OperatorDeps;
 }
 
 export interface RuntimeOptions {
@@ -39,21 +43,16 @@ export function createRuntime(config: Config, options: RuntimeOptions = {}): Run
   const now = options.now ?? (() => new Date());
   const policy = config.policyFile === undefined ? undefined : loadPolicyFile(config.policyFile);
   const brake = createBrake({ store, limits: config.brake, now, log, onHeld: recordHeld });
-  return {
-    config,
-    log,
+  const queue: QueueHandlerDeps = {
     store,
-    http: { config, store, log, now },
-    queue: {
-      store,
-      log,
-      now,
-      policy,
-      dryRun: config.dryRun,
-      brake,
-      maxDequeueCount: config.queue.maxDequeueCount,
-      poisonQueueName: config.queue.poisonName,
-      ...options.seams,
-    },
+    log,
+    now,
+    policy,
+    dryRun: config.dryRun,
+    brake,
+    maxDequeueCount: config.queue.maxDequeueCount,
+    poisonQueueName: config.queue.poisonName,
+    ...options.seams,
   };
+  return { config, log, store, http: { config, store, log, now }, queue, operator: operatorDeps(queue, brake) };
 }
