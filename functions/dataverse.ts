@@ -1,4 +1,4 @@
-/** POST /api/dataverse/webhook — authLevel `function`: Dataverse's WebhookKey arrives as `?code=`. */
+/** POST /api/dataverse/webhook — anonymous at the host: the handler checks Dataverse's WebhookKey (`?code=`). */
 import { ROUTES } from '../src/handlers/routes.js';
 import { registerHttp } from './lib/adapter.js';
 

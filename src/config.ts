@@ -37,8 +37,21 @@ const bool = (fallback: boolean) =>
       return z.NEVER;
     });
 
+/**
+ * When App Service cannot resolve a Key Vault reference it sets the reference text itself ("Use Key Vault
+ * references as app settings", Troubleshoot). That text names the vault and secret, so it is no secret.
+ */
+const isKeyVaultReference = (v: string) => /^@Microsoft\.KeyVault\(/i.test(v);
+const UNRESOLVED = 'is an unresolved Key Vault reference (check the identity can read the vault and the secret exists)';
+
 const secret = (minLength: number) =>
-  optionalText.pipe(z.string().min(minLength, `must be at least ${minLength} characters`).optional());
+  optionalText.pipe(
+    z
+      .string()
+      .min(minLength, `must be at least ${minLength} characters`)
+      .refine((v) => !isKeyVaultReference(v), UNRESOLVED)
+      .optional(),
+  );
 
 const commaList = optionalText.transform((v) =>
   v === undefined ? [] : v.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== ''),
@@ -56,6 +69,10 @@ const queueName = (fallback: string) =>
  */
 const headerSecret = optionalText.transform((v, ctx) => {
   if (v === undefined) return undefined;
+  if (isKeyVaultReference(v)) {
+    ctx.addIssue({ code: 'custom', message: UNRESOLVED });
+    return z.NEVER;
+  }
   const colon = v.indexOf(':');
   const name = colon > 0 ? v.slice(0, colon).trim().toLowerCase() : '';
   const value = colon > 0 ? v.slice(colon + 1).trim() : '';
@@ -81,6 +98,8 @@ export const ConfigEnv = z.object({
   AzureWebJobsStorage__credential: optionalText.pipe(z.enum(['managedidentity']).optional()),
   AzureWebJobsStorage__clientId: optionalText,
   DATAVERSE_WEBHOOK_KEY: secret(16),
+  /** The key before the last rotation, still accepted so Dataverse is not refused while it switches. */
+  DATAVERSE_WEBHOOK_KEY_PREVIOUS: secret(16),
   DATAVERSE_WEBHOOK_HEADER: headerSecret,
   DATAVERSE_ALLOWED_ORGANIZATIONS: commaList,
   GRAPH_TENANT_ID: optionalText,
@@ -179,6 +198,7 @@ export interface Config {
   storage: StorageSettings;
   dataverse: {
     webhookKey: string | undefined;
+    previousWebhookKey: string | undefined;
     webhookHeader: { name: string; value: string } | undefined;
     /** Lower-cased organization ids or names; empty = any organization. */
     allowedOrganizations: string[];
@@ -242,6 +262,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new DeleteSyncError('DS_ERR_CONFIG', `${name} ${issue?.message ?? 'is invalid'}`, { field: name });
   }
   const e = parsed.data;
+  if (e.DATAVERSE_WEBHOOK_KEY_PREVIOUS !== undefined && e.DATAVERSE_WEBHOOK_KEY === undefined) {
+    throw new DeleteSyncError('DS_ERR_CONFIG', 'DATAVERSE_WEBHOOK_KEY_PREVIOUS needs DATAVERSE_WEBHOOK_KEY', {
+      field: 'DATAVERSE_WEBHOOK_KEY',
+    });
+  }
   if (e.POISON_QUEUE_NAME === e.QUEUE_NAME) {
     throw new DeleteSyncError('DS_ERR_CONFIG', 'POISON_QUEUE_NAME must differ from QUEUE_NAME', {
       field: 'POISON_QUEUE_NAME',
@@ -254,6 +279,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     storage: storageSettings(e),
     dataverse: {
       webhookKey: e.DATAVERSE_WEBHOOK_KEY,
+      previousWebhookKey: e.DATAVERSE_WEBHOOK_KEY_PREVIOUS,
       webhookHeader: e.DATAVERSE_WEBHOOK_HEADER,
       allowedOrganizations: e.DATAVERSE_ALLOWED_ORGANIZATIONS,
     },

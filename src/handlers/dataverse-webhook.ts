@@ -12,8 +12,9 @@ import { assertBodySize, assertJsonContent, errorResponse, jsonResponse, type Ha
 import { secretEquals } from './secrets.js';
 
 function authenticate(request: HandlerRequest, { config }: HandlerDeps): void {
-  const { webhookKey, webhookHeader } = config.dataverse;
-  const byKey = webhookKey !== undefined && secretEquals(request.query.code, webhookKey);
+  const { webhookKey, previousWebhookKey, webhookHeader } = config.dataverse;
+  // The previous key stays valid through a rotation, so Dataverse is never refused while it switches.
+  const byKey = secretEquals(request.query.code, webhookKey) || secretEquals(request.query.code, previousWebhookKey);
   const byHeader = webhookHeader !== undefined && secretEquals(request.headers[webhookHeader.name], webhookHeader.value);
   if (!byKey && !byHeader) throw new DeleteSyncError('DS_ERR_UNAUTHORIZED', 'Missing or wrong webhook key');
 }

@@ -17,15 +17,16 @@ export interface RouteSpec {
   /** Path below /api (the Functions route prefix). */
   route: string;
   /**
-   * Functions auth level: `function` where the caller can send a key (Dataverse's WebhookKey is a function
-   * key); `anonymous` where it cannot (Graph) or where the handler checks its own key (admin API).
+   * Functions auth level: `anonymous` where the caller cannot send a key (Graph) or where the handler
+   * checks its own (the Dataverse webhook's DATAVERSE_WEBHOOK_KEY, the admin API's ADMIN_KEY): one check
+   * per route, the same in both hosts, so a host's function key can never disagree with the handler's.
    */
   authLevel: 'function' | 'anonymous';
   create: (deps: HandlerDeps) => Handler;
 }
 
 export const ROUTES = {
-  dataverseWebhook: { name: 'dataverseWebhook', method: 'POST', route: 'dataverse/webhook', authLevel: 'function', create: createDataverseWebhookHandler },
+  dataverseWebhook: { name: 'dataverseWebhook', method: 'POST', route: 'dataverse/webhook', authLevel: 'anonymous', create: createDataverseWebhookHandler },
   graphNotifications: { name: 'graphNotifications', method: 'POST', route: 'graph/notifications', authLevel: 'anonymous', create: createGraphNotificationsHandler },
   graphLifecycle: { name: 'graphLifecycle', method: 'POST', route: 'graph/lifecycle', authLevel: 'anonymous', create: createGraphLifecycleHandler },
   decisions: { name: 'decisions', method: 'GET', route: 'decisions', authLevel: 'anonymous', create: createDecisionsApiHandler },

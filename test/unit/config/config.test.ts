@@ -81,6 +81,22 @@ describe('loadConfig', () => {
     if (/KEY|HEADER/.test(name)) expect(error.message).not.toContain(value);
   });
 
+  it.each(['DATAVERSE_WEBHOOK_KEY', 'DATAVERSE_WEBHOOK_KEY_PREVIOUS', 'ADMIN_KEY', 'DATAVERSE_WEBHOOK_HEADER'])(
+    'refuses an unresolved Key Vault reference in %s, whose text anyone reading the template knows',
+    (name) => {
+      const reference = '@Microsoft.KeyVault(SecretUri=https://kv-abc.vault.azure.net/secrets/dataverse-webhook-key)';
+      const error = configError({ ...base, DATAVERSE_WEBHOOK_KEY: 'current-key-0123456789', [name]: reference });
+      expect(error).toMatchObject({ code: 'DS_ERR_CONFIG', field: name });
+      expect(error.message).toContain('unresolved Key Vault reference');
+    },
+  );
+
+  it('takes a previous webhook key only beside a current one', () => {
+    const config = loadConfig({ ...base, DATAVERSE_WEBHOOK_KEY: 'current-key-0123456789', DATAVERSE_WEBHOOK_KEY_PREVIOUS: 'previous-key-0123456789' });
+    expect(config.dataverse).toMatchObject({ webhookKey: 'current-key-0123456789', previousWebhookKey: 'previous-key-0123456789' });
+    expect(configError({ ...base, DATAVERSE_WEBHOOK_KEY_PREVIOUS: 'previous-key-0123456789' }).field).toBe('DATAVERSE_WEBHOOK_KEY');
+  });
+
   it('refuses a poison queue equal to the main queue', () => {
     expect(configError({ ...base, QUEUE_NAME: 'same', POISON_QUEUE_NAME: 'same' }).field).toBe('POISON_QUEUE_NAME');
   });

@@ -54,6 +54,16 @@ describe('POST /api/dataverse/webhook', () => {
     expect(res.status).toBe(202);
   });
 
+  it('accepts the previous key during a rotation, and neither key once it is retired', async () => {
+    const previous = 'previous-webhook-key-0123456789';
+    ({ config, store } = testStore(testAzurite().connectionString, { DATAVERSE_WEBHOOK_KEY_PREVIOUS: previous }));
+    expect((await handler()(request({ query: { code: previous }, body }))).status).toBe(202);
+    expect((await handler()(request({ ...withKey, body }))).status).toBe(202);
+    // Retired: the rotation sets the previous key to the current one.
+    ({ config, store } = testStore(testAzurite().connectionString, { DATAVERSE_WEBHOOK_KEY_PREVIOUS: TEST_WEBHOOK_KEY }));
+    expect((await handler()(request({ query: { code: previous }, body }))).status).toBe(401);
+  });
+
   it('answers a duplicate 202 and does not enqueue it twice', async () => {
     const h = handler();
     expect((await h(request({ ...withKey, body }))).status).toBe(202);
