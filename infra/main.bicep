@@ -9,7 +9,42 @@ targetScope = 'subscription'
 param environmentName string
 
 @minLength(1)
-@description('Region for all resources; must offer Flex Consumption.')
+@description('Region for all resources. Only regions that offer Flex Consumption (az functionapp list-flexconsumption-locations).')
+// The regions of Azure-Samples/functions-quickstart-typescript-azd (main.bicep, February 2026) without
+// its canary region, so a wrong region fails before anything is created rather than at the plan.
+@allowed([
+  'australiaeast'
+  'australiasoutheast'
+  'brazilsouth'
+  'canadacentral'
+  'centralindia'
+  'centralus'
+  'eastasia'
+  'eastus'
+  'eastus2'
+  'francecentral'
+  'germanywestcentral'
+  'italynorth'
+  'japaneast'
+  'koreacentral'
+  'northcentralus'
+  'northeurope'
+  'norwayeast'
+  'southafricanorth'
+  'southcentralus'
+  'southeastasia'
+  'southindia'
+  'spaincentral'
+  'swedencentral'
+  'uaenorth'
+  'uksouth'
+  'ukwest'
+  'westcentralus'
+  'westeurope'
+  'westus'
+  'westus2'
+  'westus3'
+])
 @metadata({
   azd: {
     type: 'location'
@@ -17,12 +52,14 @@ param environmentName string
 })
 param location string
 
+@minLength(1)
 @description('Dataverse environment URL, e.g. https://contoso.crm.dynamics.com')
 param dataverseUrl string
 
 @description('Entra tenant of the synced mailboxes (Graph notifications are checked against it); empty = this deployment\'s tenant.')
 param graphTenantId string = ''
 
+@minLength(1)
 @description('Object id of the Entra group whose members\' mailboxes are synced.')
 param syncGroupId string
 
@@ -38,24 +75,25 @@ param policyFile string = ''
 @description('Decide and record, but delete nothing. Starts true: switch off after reading the decision trail.')
 param dryRun bool = true
 
-@secure()
-@minLength(16)
-@description('Key Dataverse sends with the webhook (WebhookKey authentication, ?code=).')
-param dataverseWebhookKey string
-
-@secure()
-@description('Alternative to the key: "header-name:secret" for Dataverse HttpHeader authentication. Optional.')
-param dataverseWebhookHeader string = ''
-
-@secure()
-@minLength(16)
-@description('Key for the admin API (GET /api/decisions and friends).')
-param adminKey string
-
 @allowed(['debug', 'info', 'warn', 'error'])
 param logLevel string = 'info'
 
-param maximumInstanceCount int = 40
+// Graph wants an answer within 3 s (10 s for a validation request); a cold start can take longer.
+@minValue(0)
+@description('Always-ready instances for the HTTP functions (Graph notifications, Dataverse webhook, admin API).')
+param alwaysReadyHttpInstances int = 1
+
+// The fan-out keeps at most 4 requests in flight per mailbox for one change message (Outlook's
+// per-mailbox concurrency); every further instance of the queue processor multiplies that. 1 is the
+// lowest maximum Flex Consumption accepts ("Event-driven scaling in Azure Functions", Limit scale-out).
+// Always-ready instances do not count toward it. See docs/deploy.md, "Scale".
+@minValue(1)
+@maxValue(1000)
+@description('Most on-demand instances per function group; each queue-processor instance adds concurrent Graph requests per mailbox.')
+param maximumInstanceCount int = 1
+
+@description('Give the principal running azd provision Storage Queue and Table Data Contributor, for the operator runbooks.')
+param grantDeployerDataAccess bool = false
 
 // Names
 var abbrs = loadJsonContent('./abbreviations.json')
@@ -65,6 +103,14 @@ var functionAppName = '${abbrs.webSitesFunctions}delete-sync-${resourceToken}'
 var deploymentContainerName = 'app-package-${take(functionAppName, 32)}-${take(toLower(uniqueString(functionAppName, resourceToken)), 7)}'
 
 var tenantOfMailboxes = empty(graphTenantId) ? tenant().tenantId : graphTenantId
+
+// Secrets live in Key Vault only: infra/hooks/postprovision.sh creates them (and
+// infra/scripts/rotate-key.sh replaces them); the app settings below only name them.
+var secretNames = {
+  webhookKey: 'dataverse-webhook-key'
+  previousWebhookKey: 'dataverse-webhook-key-previous'
+  adminKey: 'admin-key'
+}
 
 // Queue settings shared by the infrastructure and the code. maxDequeueCount and visibilityTimeout
 // match host.json's queues extension, so the Functions trigger and the self-hosted worker agree.
@@ -120,15 +166,29 @@ module rbac 'app/rbac.bicep' = {
     storageAccountName: storage.outputs.name
     applicationInsightsName: monitoring.outputs.applicationInsightsName
     principalId: identity.outputs.principalId
+    operatorPrincipalId: grantDeployerDataAccess ? deployer().objectId : ''
+  }
+}
+
+module keyVault 'app/keyvault.bicep' = {
+  name: 'keyvault'
+  scope: rg
+  params: {
+    name: '${abbrs.keyVaultVaults}${resourceToken}'
+    location: location
+    tags: tags
+    readerPrincipalId: identity.outputs.principalId
+    officerPrincipalId: deployer().objectId
   }
 }
 
 module api 'app/api.bicep' = {
   name: 'api'
   scope: rg
-  // Roles first, so the host never starts without access to its own storage.
+  // Roles first, so the host never starts without access to its storage or its secrets.
   dependsOn: [
     rbac
+    keyVault
   ]
   params: {
     name: functionAppName
@@ -141,16 +201,17 @@ module api 'app/api.bicep' = {
     deploymentContainerName: deploymentContainerName
     applicationInsightsName: monitoring.outputs.applicationInsightsName
     maximumInstanceCount: maximumInstanceCount
+    alwaysReadyHttpInstances: alwaysReadyHttpInstances
     appSettings: {
       LOG_LEVEL: logLevel
       DATAVERSE_URL: dataverseUrl
-      DATAVERSE_WEBHOOK_KEY: dataverseWebhookKey
-      DATAVERSE_WEBHOOK_HEADER: dataverseWebhookHeader
+      DATAVERSE_WEBHOOK_KEY: '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.uri}secrets/${secretNames.webhookKey})'
+      DATAVERSE_WEBHOOK_KEY_PREVIOUS: '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.uri}secrets/${secretNames.previousWebhookKey})'
       DATAVERSE_ALLOWED_ORGANIZATIONS: dataverseAllowedOrganizations
       GRAPH_TENANT_ID: tenantOfMailboxes
       SYNC_GROUP_ID: syncGroupId
       SYNC_USERS: syncUsers
-      ADMIN_KEY: adminKey
+      ADMIN_KEY: '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.uri}secrets/${secretNames.adminKey})'
       MAX_BODY_BYTES: '1048576'
       QUEUE_NAME: queueName
       POISON_QUEUE_NAME: poisonQueueName
@@ -169,7 +230,7 @@ module api 'app/api.bicep' = {
 }
 
 // Where Dataverse and Graph must call. The webhook URL gets `?code=<key>` from the WebhookKey
-// authentication that the registration (or the Plugin Registration Tool) sets; the key is not output.
+// authentication that `delete-sync register` sets; no key is output (they are in Key Vault only).
 output AZURE_LOCATION string = location
 output AZURE_TENANT_ID string = tenant().tenantId
 output AZURE_RESOURCE_GROUP string = rg.name
@@ -184,3 +245,4 @@ output MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
 output MANAGED_IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
 output APPLICATIONINSIGHTS_CONNECTION_STRING string = monitoring.outputs.connectionString
 output APPLICATIONINSIGHTS_WORKBOOK_ID string = monitoring.outputs.workbookId
+output KEY_VAULT_NAME string = keyVault.outputs.name

@@ -10,10 +10,13 @@ param identityClientId string
 param storageAccountName string
 param deploymentContainerName string
 param applicationInsightsName string
-@description('Settings the service reads (src/config.ts); storage and App Insights settings are added here.')
+@description('Settings the service reads (src/config.ts); secrets only as Key Vault references. Storage and App Insights settings are added here.')
 param appSettings object
 param instanceMemoryMB int = 2048
-param maximumInstanceCount int = 40
+@description('On-demand instances per function group (the HTTP group, the queue processor, each timer).')
+param maximumInstanceCount int
+@description('Instances kept running for the HTTP group, so Graph and Dataverse never wait for a cold start.')
+param alwaysReadyHttpInstances int
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
@@ -51,6 +54,9 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    // Key Vault references in the app settings resolve as this identity (a user-assigned identity is
+    // used only when named here: "Use Key Vault references as app settings").
+    keyVaultReferenceIdentity: identityId
     siteConfig: {
       minTlsVersion: '1.2'
     }
@@ -68,6 +74,12 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       scaleAndConcurrency: {
         instanceMemoryMB: instanceMemoryMB
         maximumInstanceCount: maximumInstanceCount
+        alwaysReady: [
+          {
+            name: 'http'
+            instanceCount: alwaysReadyHttpInstances
+          }
+        ]
       }
       runtime: {
         name: 'node'

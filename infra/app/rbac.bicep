@@ -3,9 +3,13 @@
 //   Storage Queue Data Contributor – receivers enqueue to `changes`; the queue trigger reads it and moves poison messages
 //   Storage Table Data Contributor – links, snapshots, tombstones, dedupe, audit, subscriptions
 //   Monitoring Metrics Publisher   – telemetry into Application Insights with local auth disabled
+// And, only when asked for, the queue and table data roles for an operator (docs/operator-guide.md
+// runbooks: shared keys are off, so `az storage … --auth-mode login` needs them).
 param storageAccountName string
 param applicationInsightsName string
 param principalId string
+@description('User (or group) who runs the operator runbooks; empty = nobody.')
+param operatorPrincipalId string = ''
 
 var roles = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
@@ -16,6 +20,11 @@ var roles = {
 
 var storageRoles = [
   roles.storageBlobDataOwner
+  roles.storageQueueDataContributor
+  roles.storageTableDataContributor
+]
+
+var operatorRoles = [
   roles.storageQueueDataContributor
   roles.storageTableDataContributor
 ]
@@ -47,3 +56,13 @@ resource metricsPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01' =
     principalType: 'ServicePrincipal'
   }
 }
+
+// principalType is left out: the deploying principal may be a user or a service principal.
+resource operatorRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for roleId in operatorRoles: if (!empty(operatorPrincipalId)) {
+  name: guid(storage.id, operatorPrincipalId, roleId)
+  scope: storage
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleId)
+    principalId: operatorPrincipalId
+  }
+}]

@@ -1,18 +1,30 @@
 #!/bin/sh
-# azd postdeploy hook. Dataverse's WebhookKey authentication sends the key as `?code=`. The webhook
-# route is authLevel "function", so the Functions host checks `code` against the app's function keys
-# before the handler checks it against DATAVERSE_WEBHOOK_KEY: both must hold the same value.
-# azd runs this with the environment's values (outputs of infra/main.bicep and `azd env set` values).
+# azd postdeploy hook. After a deployment the Functions host indexes the new package; until it has,
+# the function list is empty or partial. Waits until every function is there, the Key Vault references
+# are resolved and /api/health answers, then says what is left to do.
 set -eu
-: "${AZURE_RESOURCE_GROUP:?run through azd (azd deploy) or export AZURE_RESOURCE_GROUP}"
-: "${AZURE_FUNCTION_NAME:?run through azd (azd deploy) or export AZURE_FUNCTION_NAME}"
-: "${DATAVERSE_WEBHOOK_KEY:?set it with: azd env set DATAVERSE_WEBHOOK_KEY <16+ characters>}"
+. "$(dirname "$0")/lib.sh"
+need AZURE_SUBSCRIPTION_ID AZURE_RESOURCE_GROUP AZURE_FUNCTION_NAME PUBLIC_BASE_URL
 
-az functionapp function keys set \
-  --resource-group "$AZURE_RESOURCE_GROUP" \
-  --name "$AZURE_FUNCTION_NAME" \
-  --function-name dataverseWebhook \
-  --key-name dataverse \
-  --key-value "$DATAVERSE_WEBHOOK_KEY" \
-  --output none
-echo "Function key 'dataverse' of dataverseWebhook matches DATAVERSE_WEBHOOK_KEY."
+# Every function the app registers (functions/*.ts); test/unit/infra/hooks.test.ts keeps this list equal.
+EXPECTED_FUNCTIONS="dataverseWebhook decisions graphLifecycle graphNotifications health linksDelete linksPut processChanges subscriptionCheck todoPoll"
+
+all_indexed() {
+  listed=$(azs functionapp function list --resource-group "$AZURE_RESOURCE_GROUP" --name "$AZURE_FUNCTION_NAME" --query "[].name" -o tsv) || return 1
+  missing=$(missing_functions "$EXPECTED_FUNCTIONS" "$listed")
+  [ -z "$missing" ] || {
+    echo "waiting for the host to index:" $missing >&2
+    return 1
+  }
+}
+
+healthy() {
+  curl -fsS -o /dev/null --max-time 30 "$PUBLIC_BASE_URL/api/health"
+}
+
+retry 40 15 all_indexed || fail "functions still missing after 10 minutes: see the deployment log (function app > Deployment Center in the portal)"
+retry 20 15 references_resolved || fail "Key Vault references do not resolve (run azd provision, which creates the secrets)"
+retry 20 15 healthy || fail "$PUBLIC_BASE_URL/api/health does not answer 200"
+
+echo "Deployed: $PUBLIC_BASE_URL (every function indexed, secrets resolved, health OK)."
+echo "Next (docs/deploy.md): delete-sync register, then delete-sync doctor."

@@ -19,7 +19,10 @@ export interface BicepParam {
   name: string;
   type: string;
   hasDefault: boolean;
+  /** The default as written (`''`, `1`, `true`, `deployer().objectId`), when there is one. */
+  defaultValue: string | undefined;
   secure: boolean;
+  /** Each decorator whole, a multi-line one (`@allowed([` … `])`) joined with newlines. */
   decorators: string[];
 }
 
@@ -31,15 +34,18 @@ export function bicepParams(text: string): Map<string, BicepParam> {
   let depth = 0;
   for (const line of lines) {
     const trimmed = line.trim();
-    if (depth === 0 && trimmed.startsWith('@')) {
+    if (depth > 0 && decorators.length > 0) {
+      decorators[decorators.length - 1] += `\n${trimmed}`;
+    } else if (depth === 0 && trimmed.startsWith('@')) {
       decorators.push(trimmed);
     } else if (depth === 0 && /^param\s/.test(trimmed)) {
-      const m = /^param\s+(\w+)\s+(\w+)(\s*=.*)?$/.exec(trimmed);
+      const m = /^param\s+(\w+)\s+(\w+)(?:\s*=\s*(.*))?$/.exec(trimmed);
       if (!m) throw new Error(`unreadable param line: ${trimmed}`);
       params.set(m[1]!, {
         name: m[1]!,
         type: m[2]!,
         hasDefault: m[3] !== undefined,
+        defaultValue: m[3],
         secure: decorators.some((d) => d.startsWith('@secure(')),
         decorators,
       });
@@ -51,6 +57,18 @@ export function bicepParams(text: string): Map<string, BicepParam> {
     depth += bracketDelta(line);
   }
   return params;
+}
+
+/** The string literals of a param's `@allowed([...])`, or undefined without one. */
+export function allowedValues(param: BicepParam): string[] | undefined {
+  const allowed = param.decorators.find((d) => d.startsWith('@allowed('));
+  return allowed === undefined ? undefined : [...allowed.matchAll(/'([^']*)'/g)].map((m) => m[1]!);
+}
+
+/** A number given to a decorator such as `@minValue(1)` or `@minLength(16)`. */
+export function decoratorNumber(param: BicepParam, decorator: string): number | undefined {
+  const m = param.decorators.map((d) => new RegExp(`^@${decorator}\\((\\d+)\\)$`).exec(d)).find(Boolean);
+  return m ? Number(m[1]) : undefined;
 }
 
 function bracketDelta(line: string): number {
@@ -179,6 +197,13 @@ export function bicepOutputs(text: string): Map<string, string> {
   const outputs = new Map<string, string>();
   for (const m of text.matchAll(/^output\s+(\w+)\s+\w+\s*=\s*(.+)$/gm)) outputs.set(m[1]!, m[2]!);
   return outputs;
+}
+
+/** Every one-line `var name = expression`, the expression as written. */
+export function bicepVars(text: string): Map<string, string> {
+  const vars = new Map<string, string>();
+  for (const m of text.matchAll(/^var\s+(\w+)\s*=\s*(.+?)\s*$/gm)) vars.set(m[1]!, m[2]!);
+  return vars;
 }
 
 /** `var name = '…'` string variables. */

@@ -1,12 +1,28 @@
 /**
- * The deployment sets every setting the code reads in Azure, and nothing it does not know about.
- * Setting names come from src/config.ts (AZURE_SETTING_NAMES), so a new setting there fails this test
- * until infra/main.bicep sets it.
+ * The deployment and src/config.ts agree on every setting, by name and by required-ness (issue 16,
+ * item 11): each setting the code reads in Azure is set by infra/ or listed here as deliberately left to
+ * the code's default; each one the code requires is set to a value that cannot come out empty; the
+ * template sets nothing the code does not read; and secrets are only Key Vault references. Setting names
+ * come from src/config.ts (AZURE_SETTING_NAMES, REQUIRED_AZURE_SETTINGS) and from a scan of what src/
+ * and functions/ read from the environment, so a new setting fails here until infra/ handles it.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AZURE_SETTING_NAMES, loadConfig } from '../../../src/config.js';
+import { AZURE_SETTING_NAMES, loadConfig, REQUIRED_AZURE_SETTINGS, SETTING_NAMES } from '../../../src/config.js';
 import { parseAuthenticationString } from '../../../src/telemetry/index.js';
-import { bicepParams, bicepStringVars, blockAfter, objectEntries, readRepoFile, stringLiteral } from './bicep.js';
+import {
+  bicepModules,
+  bicepParams,
+  bicepStringVars,
+  bicepVars,
+  blockAfter,
+  decoratorNumber,
+  objectEntries,
+  readRepoFile,
+  repoRoot,
+  stringLiteral,
+} from './bicep.js';
 
 const main = readRepoFile('infra/main.bicep');
 const api = readRepoFile('infra/app/api.bicep');
@@ -19,18 +35,33 @@ const fromMain = objectEntries(blockAfter(main, 'appSettings: {'));
 const fromApi = objectEntries(blockAfter(api, 'union(appSettings, {'));
 const settings = new Map([...fromMain, ...fromApi]);
 const mainParams = bicepParams(main);
-const mainVars = bicepStringVars(main);
+const apiParams = bicepParams(api);
+const mainVars = bicepVars(main);
+const mainStringVars = bicepStringVars(main);
+const apiModuleParams = bicepModules(main).find((m) => m.symbol === 'api')!.params;
+const secretNames = objectEntries(blockAfter(main, 'var secretNames = {'));
 
-/** Read by code outside src/config.ts: the Functions host, telemetry, Graph/Dataverse credentials. */
+/** Read by code outside src/config.ts: the Functions host, telemetry, the managed identity. */
 const READ_ELSEWHERE = {
   AzureWebJobsStorage__blobServiceUri: 'Functions host (leases, timers) with identity-based storage',
-  APPLICATIONINSIGHTS_CONNECTION_STRING: 'Functions host and src/telemetry startTelemetry',
+  APPLICATIONINSIGHTS_CONNECTION_STRING: 'Functions host and src/telemetry startTelemetryFromEnv',
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Functions host and src/telemetry (Entra auth to App Insights)',
   AZURE_CLIENT_ID: 'src/graph/auth.ts credentialConfigFromEnv (user-assigned managed identity)',
-  DATAVERSE_URL: 'Dataverse client (issue 6 registration, executor)',
-  SYNC_GROUP_ID: 'mailbox discovery (synced group)',
-  SYNC_USERS: 'mailbox discovery (extra mailboxes)',
-  PUBLIC_BASE_URL: 'Graph subscription notification and lifecycle URLs',
+} as const;
+
+/** Read by the code, deliberately not set in Azure: there the code's own behaviour is the right one. */
+const NOT_SET_IN_AZURE = {
+  DATAVERSE_WEBHOOK_HEADER:
+    'one webhook key: Azure uses WebhookKey (`delete-sync register`) with DATAVERSE_WEBHOOK_KEY; unset, the header path is off',
+  AZURE_TENANT_ID: 'app-registration sign-in (self-hosted, CLI); in Azure the managed identity needs no tenant or secret',
+  AZURE_CLIENT_SECRET: 'app-registration sign-in (self-hosted, CLI); in Azure there is no client secret',
+  AZURE_AUTHORITY_HOST: 'app-registration sign-in in another cloud (self-hosted, CLI)',
+} as const;
+
+/** Optional in the code, required by the template, because a deployment without them does nothing useful. */
+const REQUIRED_BY_THE_TEMPLATE = {
+  DATAVERSE_URL: 'CRM deletes and snapshot reads need the environment (the code can run without it locally)',
+  SYNC_GROUP_ID: 'the synced mailboxes; the code accepts SYNC_USERS alone, the template asks for the group',
 } as const;
 
 /** Flex Consumption rejects these; the runtime comes from functionAppConfig and storage is identity-based. */
@@ -48,28 +79,101 @@ const NOT_ON_FLEX = [
 /** The literal value of a setting, following one `var` indirection. */
 function literal(name: string): string | undefined {
   const value = settings.get(name);
-  return stringLiteral(value) ?? (value === undefined ? undefined : mainVars.get(value));
+  return stringLiteral(value) ?? (value === undefined ? undefined : mainStringVars.get(value));
 }
 
-describe('app settings in infra/', () => {
+/** A main.bicep param can be empty unless it is required and has @minLength(≥ 1), or defaults to a non-empty value. */
+function paramCanBeEmpty(name: string, params: Map<string, ReturnType<typeof bicepParams> extends Map<string, infer P> ? P : never>): boolean {
+  const p = params.get(name)!;
+  if (p.type !== 'string') return false;
+  if ((decoratorNumber(p, 'minLength') ?? 0) >= 1) return false;
+  return !p.hasDefault || p.defaultValue === "''";
+}
+
+/**
+ * Whether a Bicep value expression can come out as an empty string: literals by their text, `string(x)`
+ * never, resource and module properties never (Azure fills them), params by their decorators, vars and
+ * api.bicep params by what they stand for, `empty(p) ? fallback : p` by its fallback.
+ */
+function canBeEmpty(expr: string, file: 'main' | 'api'): boolean {
+  const text = stringLiteral(expr);
+  if (text !== undefined) return text === '';
+  if (/^'.*\$\{.+\}.*'$/.test(expr)) return false; // an interpolated string with text around it
+  if (/^string\(\w+\)$/.test(expr)) return false;
+  const fallback = /^empty\((\w+)\) \? (.+) : \1$/.exec(expr);
+  if (fallback) return canBeEmpty(fallback[2]!, file);
+  if (/^\w+\.(properties|outputs)\.\w+/.test(expr) || /^\w+\.name$/.test(expr) || /^tenant\(\)\.tenantId$/.test(expr)) return false;
+  if (file === 'api' && apiParams.has(expr)) return canBeEmpty(apiModuleParams.get(expr)!, 'main');
+  if (file === 'main' && mainVars.has(expr)) return canBeEmpty(mainVars.get(expr)!, 'main');
+  if (file === 'main' && mainParams.has(expr)) return paramCanBeEmpty(expr, mainParams);
+  throw new Error(`cannot tell whether ${expr} (${file}) can be empty`);
+}
+
+/** Every environment variable named in src/ and functions/ outside config.ts (`env.X`, `process.env.X`). */
+function environmentReadsOutsideConfig(): Map<string, string[]> {
+  const reads = new Map<string, string[]>();
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const full = join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.name.endsWith('.ts') && full !== join(repoRoot, 'src/config.ts')) {
+        // `env.X` and `process.env.X`, not a module path such as './sync-env.js'.
+        for (const m of readFileSync(full, 'utf8').matchAll(/(?<![\w\-/'"])env\.([A-Za-z_][A-Za-z0-9_]*)/g)) {
+          reads.set(m[1]!, [...(reads.get(m[1]!) ?? []), relative(repoRoot, full)]);
+        }
+      }
+    }
+  };
+  walk(join(repoRoot, 'src'));
+  walk(join(repoRoot, 'functions'));
+  return reads;
+}
+
+describe('app settings in infra/ against src/config.ts', () => {
   it('reads the settings from both Bicep files', () => {
     expect(fromMain.size).toBeGreaterThanOrEqual(15);
     expect(fromApi.size).toBeGreaterThanOrEqual(8);
   });
 
-  it('sets every setting src/config.ts reads in Azure', () => {
+  it('sets every setting config.ts reads in Azure, or says why the code default is right', () => {
     expect(AZURE_SETTING_NAMES.length).toBeGreaterThan(10);
-    const missing = AZURE_SETTING_NAMES.filter((name) => !settings.has(name));
-    expect(missing).toEqual([]);
+    const unset = AZURE_SETTING_NAMES.filter((name) => !settings.has(name));
+    expect(unset.sort()).toEqual(Object.keys(NOT_SET_IN_AZURE).filter((n) => (SETTING_NAMES as readonly string[]).includes(n)).sort());
+  });
+
+  it('sets every setting config.ts requires in Azure to a value that cannot be empty', () => {
+    expect(REQUIRED_AZURE_SETTINGS.length).toBeGreaterThanOrEqual(5);
+    for (const name of REQUIRED_AZURE_SETTINGS) {
+      const value = settings.get(name);
+      expect(value, `${name} is required by config.ts`).toBeDefined();
+      expect(canBeEmpty(value!, fromApi.has(name) ? 'api' : 'main'), `${name} = ${value}`).toBe(false);
+    }
+  });
+
+  it('requires only what config.ts requires, or says why the template is stricter', () => {
+    const required = [...settings].filter(([name, value]) => {
+      const file = fromApi.has(name) ? 'api' : 'main';
+      return file === 'main' && mainParams.has(value) && !mainParams.get(value)!.hasDefault;
+    });
+    expect(required.length).toBeGreaterThan(0);
+    const stricter = required.map(([name]) => name).filter((name) => !(REQUIRED_AZURE_SETTINGS as readonly string[]).includes(name));
+    expect(stricter.sort()).toEqual(Object.keys(REQUIRED_BY_THE_TEMPLATE).sort());
+    // A template-required setting must not be emptied by an unset azd variable either.
+    for (const name of stricter) expect(canBeEmpty(settings.get(name)!, 'main'), name).toBe(false);
   });
 
   it('sets nothing the code does not read (catches typos)', () => {
     const known = new Set<string>([...AZURE_SETTING_NAMES, ...Object.keys(READ_ELSEWHERE)]);
     expect([...settings.keys()].filter((name) => !known.has(name))).toEqual([]);
+    for (const name of Object.keys(READ_ELSEWHERE)) expect(settings.has(name), name).toBe(true);
   });
 
-  it('sets what the telemetry and identity code read outside config.ts', () => {
-    for (const name of Object.keys(READ_ELSEWHERE)) expect(settings.has(name), name).toBe(true);
+  it('accounts for every environment variable src/ and functions/ read outside config.ts', () => {
+    const reads = environmentReadsOutsideConfig();
+    expect(reads.size).toBeGreaterThanOrEqual(5);
+    const accounted = new Set<string>([...SETTING_NAMES, ...Object.keys(READ_ELSEWHERE), ...Object.keys(NOT_SET_IN_AZURE)]);
+    const unaccounted = [...reads].filter(([name]) => !accounted.has(name)).map(([name, files]) => `${name} (${files.join(', ')})`);
+    expect(unaccounted).toEqual([]);
   });
 
   it('sets no setting Flex Consumption rejects and no storage connection string', () => {
@@ -90,14 +194,6 @@ describe('app settings in infra/', () => {
     const clientId = '2b9c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d';
     expect(parseAuthenticationString(template!.replace('${identityClientId}', clientId))).toEqual({ clientId });
     expect(settings.get('AZURE_CLIENT_ID')).toBe('identityClientId');
-  });
-
-  it('feeds secrets only from @secure() parameters and never outputs them', () => {
-    for (const name of ['DATAVERSE_WEBHOOK_KEY', 'DATAVERSE_WEBHOOK_HEADER', 'ADMIN_KEY']) {
-      const source = settings.get(name)!;
-      expect(mainParams.get(source)?.secure, `${name} ← ${source}`).toBe(true);
-      expect(main).not.toMatch(new RegExp(`^output .*\\b${source}\\b`, 'm'));
-    }
   });
 
   it('uses the queue names and limits the code and host.json use', () => {
@@ -127,6 +223,36 @@ describe('app settings in infra/', () => {
 
   it('starts in dry-run and lets the operator switch it off', () => {
     expect(settings.get('DRY_RUN')).toBe('string(dryRun)');
-    expect(main).toMatch(/^param dryRun bool = true$/m);
+    expect(mainParams.get('dryRun')?.defaultValue).toBe('true');
+  });
+});
+
+describe('secrets in the app settings', () => {
+  const SECRET_SETTINGS = AZURE_SETTING_NAMES.filter((name) => /KEY|SECRET|HEADER/.test(name));
+  const reference = (secret: string) => `'@Microsoft.KeyVault(SecretUri=\${keyVault.outputs.uri}secrets/\${secretNames.${secret}})'`;
+
+  it('are Key Vault references to the secrets main.bicep names, never a parameter', () => {
+    expect(SECRET_SETTINGS.sort()).toEqual(['ADMIN_KEY', 'DATAVERSE_WEBHOOK_HEADER', 'DATAVERSE_WEBHOOK_KEY', 'DATAVERSE_WEBHOOK_KEY_PREVIOUS']);
+    const bySetting = { DATAVERSE_WEBHOOK_KEY: 'webhookKey', DATAVERSE_WEBHOOK_KEY_PREVIOUS: 'previousWebhookKey', ADMIN_KEY: 'adminKey' } as const;
+    for (const [setting, secret] of Object.entries(bySetting)) {
+      expect(settings.get(setting), setting).toBe(reference(secret));
+      expect(secretNames.has(secret), secret).toBe(true);
+    }
+    expect(settings.has('DATAVERSE_WEBHOOK_HEADER')).toBe(false);
+  });
+
+  it('resolve as the app\'s user-assigned identity', () => {
+    const site = blockAfter(api, "resource functionApp 'Microsoft.Web/sites@");
+    expect(objectEntries(blockAfter(site, 'properties: {')).get('keyVaultReferenceIdentity')).toBe('identityId');
+  });
+
+  it('never pass through a deployment parameter or an output', () => {
+    expect([...mainParams.values()].filter((p) => p.secure).map((p) => p.name)).toEqual([]);
+    for (const p of mainParams.keys()) expect(p, 'a parameter named like a secret').not.toMatch(/key|secret|password|header/i);
+    const outputs = [...main.matchAll(/^output\s+(\w+)\s+\w+\s*=\s*(.+)$/gm)];
+    for (const [, name, value] of outputs) {
+      expect(value, name).not.toMatch(/secretNames|KeyVault\(|listKeys|listSecrets/);
+      expect(name, 'an output named like a secret').not.toMatch(/_KEY$|SECRET|PASSWORD/);
+    }
   });
 });

@@ -1,24 +1,32 @@
 /**
  * The shape of the azd template, checked without a Bicep compiler: modules wire up (every required
  * parameter passed, no unknown one), the parameters file matches, the identity gets the roles the code
- * needs, and the resources are the Flex Consumption / keyless-storage / Entra-only shapes we rely on.
+ * needs, and the resources are the Flex Consumption / keyless-storage / Key Vault / Entra-only shapes we
+ * rely on. azure.yaml is read with a YAML parser against what azd (Azure/azure-dev) does with it.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { DEFAULT_PACKAGE_DIR } from '../../../infra/package/build.js';
+import { funcignoreRules } from '../../../infra/package/contents.js';
+import { OUTLOOK_MAILBOX_CONCURRENCY } from '../../../src/graph/batch.js';
+import { ROUTES } from '../../../src/handlers/routes.js';
 import {
+  allowedValues,
   arrayItems,
   bicepModules,
   bicepOutputs,
   bicepParams,
   bicepStringVars,
   blockAfter,
+  decoratorNumber,
   infraDir,
   objectEntries,
   readRepoFile,
+  repoRoot,
   stringLiteral,
 } from './bicep.js';
-import { ROUTES } from '../../../src/handlers/routes.js';
 
 const main = readRepoFile('infra/main.bicep');
 const modules = bicepModules(main);
@@ -26,7 +34,7 @@ const moduleText = (symbol: string) => readRepoFile(`infra/${modules.find((m) =>
 
 describe('modules', () => {
   it('main.bicep uses one module per concern, each file present', () => {
-    expect(modules.map((m) => m.symbol).sort()).toEqual(['api', 'identity', 'monitoring', 'rbac', 'storage']);
+    expect(modules.map((m) => m.symbol).sort()).toEqual(['api', 'identity', 'keyVault', 'monitoring', 'rbac', 'storage']);
     for (const m of modules) expect(existsSync(resolve(infraDir, m.path)), m.path).toBe(true);
   });
 
@@ -66,25 +74,23 @@ describe('main.parameters.json', () => {
     const supplied = Object.keys(file.parameters);
     expect(supplied.filter((p) => !params.has(p))).toEqual([]);
     const required = [...params.values()].filter((p) => !p.hasDefault).map((p) => p.name);
-    expect(required.length).toBeGreaterThanOrEqual(6);
+    expect(required.length).toBeGreaterThanOrEqual(4);
     expect(required.filter((p) => !(p in file.parameters))).toEqual([]);
   });
 
-  it('takes every value from the azd environment, secrets included: nothing is written in the file', () => {
+  it('takes every value from the azd environment: nothing is written in the file', () => {
     for (const [name, { value }] of Object.entries(file.parameters)) {
       expect(value, name).toMatch(/^\$\{[A-Z_]+(=[^}]*)?\}$/);
     }
-    for (const p of params.values()) {
-      if (p.secure) expect(file.parameters[p.name]?.value, p.name).toMatch(/^\$\{[A-Z_]+\}$/);
-    }
   });
 
-  it('has the Dataverse URL, tenant, synced group, policy and both keys as parameters', () => {
-    for (const name of ['dataverseUrl', 'graphTenantId', 'syncGroupId', 'policyFile', 'dataverseWebhookKey', 'adminKey']) {
+  it('has the Dataverse URL, tenant, synced group, policy, scale and operator access as parameters, and no secret', () => {
+    for (const name of ['dataverseUrl', 'graphTenantId', 'syncGroupId', 'policyFile', 'alwaysReadyHttpInstances', 'maximumInstanceCount', 'grantDeployerDataAccess']) {
       expect(params.has(name), name).toBe(true);
     }
-    expect(params.get('dataverseWebhookKey')!.decorators).toContain('@minLength(16)');
-    expect(params.get('adminKey')!.decorators).toContain('@minLength(16)');
+    // Secrets are created in Key Vault by the postprovision hook, so no deployment carries them.
+    expect([...params.values()].filter((p) => p.secure)).toEqual([]);
+    expect(Object.keys(file.parameters).filter((p) => /key|secret|password/i.test(p))).toEqual([]);
   });
 });
 
@@ -92,7 +98,7 @@ describe('roles', () => {
   const rbac = moduleText('rbac');
   const roleIds = new Map([...objectEntries(blockAfter(rbac, 'var roles = {'))].map(([k, v]) => [k, stringLiteral(v)]));
 
-  // Built-in role definition ids (Azure RBAC built-in roles reference).
+  // Built-in role definition ids ("Azure built-in roles").
   const NEEDED = {
     storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b', // host storage, Flex deployment package
     storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88', // enqueue, queue trigger, poison queue
@@ -123,6 +129,45 @@ describe('roles', () => {
     const passed = modules.find((m) => m.symbol === 'rbac')!.params;
     expect(passed.get('principalId')).toBe('identity.outputs.principalId');
   });
+
+  it('gives the deploying principal the queue and table data roles only when asked (issue 16, item 9)', () => {
+    expect(bicepParams(main).get('grantDeployerDataAccess')?.defaultValue).toBe('false');
+    const passed = modules.find((m) => m.symbol === 'rbac')!.params;
+    expect(passed.get('operatorPrincipalId')).toBe("grantDeployerDataAccess ? deployer().objectId : ''");
+    expect(bicepParams(rbac).get('operatorPrincipalId')?.defaultValue).toBe("''");
+    expect(arrayItems(rbac, 'var operatorRoles = [').sort()).toEqual([
+      'roles.storageQueueDataContributor',
+      'roles.storageTableDataContributor',
+    ]);
+    // A conditional loop: no assignment at all while operatorPrincipalId is empty.
+    const head = "resource operatorRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for roleId in operatorRoles: if (!empty(operatorPrincipalId))";
+    expect(rbac).toContain(head);
+    const assignment = blockAfter(rbac, head);
+    expect(objectEntries(assignment).get('scope')).toBe('storage');
+    expect(objectEntries(blockAfter(assignment, 'properties:')).get('principalId')).toBe('operatorPrincipalId');
+  });
+
+  it('lets the identity read secrets and the deploying principal write them, on the vault only', () => {
+    const vault = moduleText('keyVault');
+    const ids = new Map([...objectEntries(blockAfter(vault, 'var roles = {'))].map(([k, v]) => [k, stringLiteral(v)]));
+    expect(Object.fromEntries(ids)).toEqual({
+      keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6',
+      keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7',
+    });
+    const user = blockAfter(vault, "resource secretsUser 'Microsoft.Authorization/roleAssignments@");
+    const officer = blockAfter(vault, "resource secretsOfficer 'Microsoft.Authorization/roleAssignments@");
+    for (const block of [user, officer]) expect(objectEntries(block).get('scope')).toBe('vault');
+    expect(objectEntries(blockAfter(user, 'properties:')).get('principalId')).toBe('readerPrincipalId');
+    expect(objectEntries(blockAfter(officer, 'properties:')).get('principalId')).toBe('officerPrincipalId');
+    const passed = modules.find((m) => m.symbol === 'keyVault')!.params;
+    expect(passed.get('readerPrincipalId')).toBe('identity.outputs.principalId');
+    expect(passed.get('officerPrincipalId')).toBe('deployer().objectId');
+    const props = objectEntries(blockAfter(vault, "resource vault 'Microsoft.KeyVault/vaults@"));
+    expect(props.has('properties')).toBe(true);
+    const vaultProps = objectEntries(blockAfter(blockAfter(vault, "resource vault 'Microsoft.KeyVault/vaults@"), 'properties:'));
+    expect(vaultProps.get('enableRbacAuthorization')).toBe('true');
+    expect(vaultProps.has('accessPolicies')).toBe(false);
+  });
 });
 
 describe('resources', () => {
@@ -138,6 +183,39 @@ describe('resources', () => {
     expect(deployment.get('value')).toContain('deploymentContainerName');
     expect(objectEntries(blockAfter(site, 'authentication:')).get('type')).toBe("'UserAssignedIdentity'");
     expect(objectEntries(site).get('kind')).toBe("'functionapp,linux'");
+  });
+
+  it('offers only regions where Flex Consumption runs, so a wrong one fails before anything is made (item 5)', () => {
+    const location = bicepParams(main).get('location')!;
+    const regions = allowedValues(location)!;
+    expect(regions.length).toBeGreaterThanOrEqual(25);
+    for (const r of regions) expect(r).toMatch(/^[a-z]+[0-9]?$/);
+    expect(regions.filter((r) => r.endsWith('euap'))).toEqual([]); // canary regions are not for customers
+    expect(new Set(regions).size).toBe(regions.length);
+    expect(location.decorators.join('\n')).toContain("type: 'location'");
+  });
+
+  it('keeps the HTTP functions warm and caps each function group\'s on-demand instances (item 6)', () => {
+    const params = bicepParams(main);
+    const ready = params.get('alwaysReadyHttpInstances')!;
+    expect(ready.defaultValue).toBe('1');
+    expect(decoratorNumber(ready, 'minValue')).toBe(0);
+    const max = params.get('maximumInstanceCount')!;
+    // "Event-driven scaling in Azure Functions", Limit scale-out: the lowest maximum is 1, the highest 1000.
+    expect([decoratorNumber(max, 'minValue'), decoratorNumber(max, 'maxValue')]).toEqual([1, 1000]);
+    // One change message's fan-out keeps ≤ 4 requests per mailbox; each further queue-processor
+    // instance can add as much again, so the default is the fewest instances Flex allows.
+    expect(OUTLOOK_MAILBOX_CONCURRENCY).toBe(4);
+    expect(Number(max.defaultValue)).toBe(decoratorNumber(max, 'minValue'));
+
+    const api = moduleText('api');
+    const scale = blockAfter(blockAfter(api, "resource functionApp 'Microsoft.Web/sites@"), 'scaleAndConcurrency:');
+    expect(objectEntries(scale).get('maximumInstanceCount')).toBe('maximumInstanceCount');
+    const ready0 = objectEntries(blockAfter(blockAfter(scale, 'alwaysReady:', '['), '{'));
+    expect(ready0).toEqual(new Map([['name', "'http'"], ['instanceCount', 'alwaysReadyHttpInstances']]));
+    const passed = modules.find((m) => m.symbol === 'api')!.params;
+    expect(passed.get('maximumInstanceCount')).toBe('maximumInstanceCount');
+    expect(passed.get('alwaysReadyHttpInstances')).toBe('alwaysReadyHttpInstances');
   });
 
   it('makes a keyless storage account with the deployment container, the queues and the table service', () => {
@@ -173,44 +251,44 @@ describe('resources', () => {
 });
 
 describe('azure.yaml', () => {
-  const yaml = readRepoFile('azure.yaml');
+  interface Hook { shell: string; run: string }
+  const yaml = parseYaml(readRepoFile('azure.yaml')) as {
+    requiredVersions: { azd: string };
+    hooks: Record<string, Hook>;
+    services: Record<string, { project: string; language: string; host: string; remoteBuild: boolean; dist: string; hooks: Record<string, Hook> }>;
+  };
 
   it('deploys the repository root as the TypeScript function service the Bicep tags', () => {
-    const service = /^services:\n {2}(\w+):\n((?: {4}.+\n?)+)/m.exec(yaml);
-    expect(service).not.toBeNull();
-    const fields = Object.fromEntries(
-      service![2]!.trim().split('\n').map((l) => l.trim().split(/:\s*/, 2) as [string, string]),
-    );
-    expect(fields).toMatchObject({ project: '.', language: 'ts', host: 'function' });
+    expect(Object.keys(yaml.services)).toEqual(['api']);
+    const service = yaml.services.api!;
+    expect(service).toMatchObject({ project: '.', language: 'ts', host: 'function' });
     const serviceName = /^param serviceName string = '([^']+)'$/m.exec(moduleText('api'))?.[1];
-    expect(service![1]).toBe(serviceName);
+    expect(serviceName).toBe('api');
     expect(moduleText('api')).toContain("'azd-service-name': serviceName");
+  });
+
+  it('builds locally and uploads the staged package as it is (item 1)', () => {
+    // azd 1.9.4–1.23.11 chose a remote build for TypeScript Flex apps when remoteBuild was unset.
+    expect(yaml.services.api!.remoteBuild).toBe(false);
+    expect(yaml.services.api!.dist).toBe(DEFAULT_PACKAGE_DIR);
+    // azd (pkg/project/service_target_functionapp.go) refuses remoteBuild: false when the ignore file excludes node_modules.
+    expect(funcignoreRules(repoRoot).ignores('node_modules/')).toBe(false);
+    expect(readRepoFile('.funcignore')).not.toMatch(/^!/m); // no negations: azd before 1.23.13 mis-read them
+    const minimum = /^>=\s*(\d+)\.(\d+)\.(\d+)$/.exec(yaml.requiredVersions.azd);
+    expect(minimum, yaml.requiredVersions.azd).not.toBeNull();
+    const [major, minor, patch] = minimum!.slice(1).map(Number);
+    expect(major! * 1e6 + minor! * 1e3 + patch!).toBeGreaterThanOrEqual(1_023_013);
+  });
+
+  it('runs the hooks from infra/hooks with sh', () => {
+    expect(yaml.hooks.postprovision).toEqual({ shell: 'sh', run: './infra/hooks/postprovision.sh' });
+    expect(yaml.services.api!.hooks.postdeploy).toEqual({ shell: 'sh', run: './infra/hooks/postdeploy.sh' });
+    for (const hook of [yaml.hooks.postprovision!, yaml.services.api!.hooks.postdeploy!]) {
+      expect(existsSync(resolve(repoRoot, hook.run)), hook.run).toBe(true);
+    }
   });
 });
 
 function host(): { extensions?: { http?: { routePrefix?: string } } } {
   return JSON.parse(readRepoFile('host.json')) as { extensions?: { http?: { routePrefix?: string } } };
 }
-
-describe('postdeploy hook', () => {
-  const yaml = readRepoFile('azure.yaml');
-  const script = readRepoFile('infra/hooks/postdeploy.sh');
-
-  it('is wired into azure.yaml and executable', () => {
-    const run = /postdeploy:\n\s+shell: sh\n\s+run: \.\/(\S+)/.exec(yaml)?.[1];
-    expect(run).toBe('infra/hooks/postdeploy.sh');
-    expect(statSync(resolve(infraDir, 'hooks/postdeploy.sh')).mode & 0o111).not.toBe(0);
-  });
-
-  it('sets the function key of the webhook function, which the host checks because the route is authLevel function', () => {
-    expect(ROUTES.dataverseWebhook.authLevel).toBe('function');
-    expect(script).toContain(`--function-name ${ROUTES.dataverseWebhook.name}`);
-    expect(script).toContain('--key-value "$DATAVERSE_WEBHOOK_KEY"');
-    // Both names are outputs of main.bicep, which azd hands to hooks as environment variables.
-    const outputs = bicepOutputs(main);
-    for (const name of ['AZURE_RESOURCE_GROUP', 'AZURE_FUNCTION_NAME']) {
-      expect(script).toContain(`\${${name}:?`);
-      expect(outputs.has(name), name).toBe(true);
-    }
-  });
-});
