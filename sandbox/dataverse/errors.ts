@@ -5,6 +5,8 @@
 export const DV_CODE = {
   objectDoesNotExist: '0x80040217',
   privilegeDenied: '0x80040220',
+  /** unManagedIdsAccessDenied: the privilege check passed, the access check (depth, ownership) failed. */
+  accessDenied: '0x80048306',
   invalidArgument: '0x80040203',
   unexpected: '0x80040216',
   /** OData-level failures: unknown property, segment or syntax. */
@@ -49,4 +51,12 @@ export function privilegeDenied(systemUserId: string, privilege: string, detail 
     DV_CODE.privilegeDenied,
     `Principal user (Id=${systemUserId}, type=8, roleCount=1, accessMode=0), is missing ${privilege} privilege${detail}. Consider adding the privilege to one of the principal's security roles.`,
   );
+}
+
+/**
+ * The access check after a passed privilege check: the privilege's depth does not reach the record
+ * (Learn: Troubleshoot Dataverse client errors, "does not have ... right(s) for record").
+ */
+export function recordAccessDenied(systemUserId: string, right: string, logicalName: string, id: string): DataverseFault {
+  return new DataverseFault(403, DV_CODE.accessDenied, `Principal with id ${systemUserId} does not have ${right} right(s) for record with id ${id} of entity ${logicalName}.`);
 }

@@ -4,7 +4,7 @@
  * parties — and an error, as Dataverse gives, for what it does not.
  * String comparison ignores case, as Dataverse's collation does.
  */
-import { badRequest } from './errors.js';
+import { badRequest, DV_CODE } from './errors.js';
 import { isRef, type Cell, type Row } from './store.js';
 import type { ColumnDef, TableDef } from './schema.js';
 
@@ -189,6 +189,17 @@ function parseSelect(table: TableDef, text: string): string[] {
   return properties;
 }
 
+/** The `$skiptoken` of a next link: a paging cookie as Dataverse writes one; only its position matters here. */
+export function pagingCookie(pageNumber: number, position: number): string {
+  return `<cookie pagenumber="${pageNumber}" pagingcookie="%3ccookie%20position%3d%22${position}%22%20%2f%3e" istracking="False" />`;
+}
+
+function readPagingCookie(token: string): number {
+  const match = /^<cookie pagenumber="\d+" pagingcookie="%3ccookie%20position%3d%22(\d+)%22%20%2f%3e" istracking="False" \/>$/.exec(token);
+  if (!match) throw badRequest('The $skiptoken is not one this server wrote: use @odata.nextLink as it is.', DV_CODE.invalidArgument);
+  return Number(match[1]);
+}
+
 const KNOWN_OPTIONS = new Set(['$select', '$filter', '$orderby', '$top', '$expand', '$count', '$skiptoken']);
 
 /** Reads the query options of a collection or record request. `partyTable` is activityparty, for $expand. */
@@ -214,8 +225,9 @@ export function parseQuery(table: TableDef, params: URLSearchParams, partyTable:
       return { column: name, descending: direction === 'desc' };
     });
   }
+  if (params.has('$skip')) throw badRequest("The query parameter '$skip' is not supported: page with Prefer: odata.maxpagesize and @odata.nextLink.");
   const skiptoken = params.get('$skiptoken');
-  if (skiptoken) query.skip = Number(skiptoken) || 0;
+  if (skiptoken !== null) query.skip = readPagingCookie(skiptoken);
   const expand = params.get('$expand');
   if (expand) {
     for (const item of splitTopLevel(expand)) {

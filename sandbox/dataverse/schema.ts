@@ -239,6 +239,11 @@ const activityparty: TableDef = {
   },
 };
 
+/**
+ * Server-side sync's item mapping (Learn: exchangesyncidmapping table reference): `objectid` is a plain
+ * Uniqueidentifier (there is no `_objectid_value`), `objecttypecode` an Integer type code, and the
+ * mailbox user is the owner (there is no userid column).
+ */
 const exchangesyncidmapping: TableDef = {
   logicalName: 'exchangesyncidmapping',
   entitySet: 'exchangesyncidmappings',
@@ -247,13 +252,22 @@ const exchangesyncidmapping: TableDef = {
   columns: {
     exchangesyncidmappingid: { kind: 'guid' },
     exchangeentryid: { kind: 'string' },
-    objectid: { kind: 'lookup', targets: ['appointment', 'task', 'email', 'contact'] },
-    objecttypecode: { kind: 'entityname' },
+    objectid: { kind: 'guid' },
+    objecttypecode: { kind: 'int' },
     isdeletedinexchange: { kind: 'bool' },
     isunlinkedincrm: { kind: 'bool' },
     itemsubject: { kind: 'string' },
+    fromcrmchangetype: { kind: 'int' },
+    tocrmchangetype: { kind: 'int' },
+    lastsyncerror: { kind: 'string' },
+    lastsyncerrorcode: { kind: 'int' },
+    lastsyncerroroccurredon: { kind: 'date' },
+    retries: { kind: 'int' },
+    userdecision: { kind: 'int' },
     ...owned,
-    ...system,
+    createdon: system.createdon as ColumnDef,
+    modifiedon: system.modifiedon as ColumnDef,
+    versionnumber: system.versionnumber as ColumnDef,
   },
 };
 

@@ -7,14 +7,17 @@
 import type { SandboxContext } from '../context.js';
 import { startHttpsService, type RawRequest, type RawResponse } from '../http.js';
 import { DataverseFault, DV_CODE, badRequest } from './errors.js';
-import { applyQuery, parseQuery } from './query.js';
+import { applyQuery, pagingCookie, parseQuery } from './query.js';
 import { partyNavigation, tableByEntitySet, tableByLogicalName, type TableDef } from './schema.js';
 import { DataverseState, type Actor } from './state.js';
 import { parseBody, parsePrefer, parseRecordUrl, rowToJson, type Prefer } from './webapi-json.js';
 import type { WebhookSettings } from './webhooks.js';
 
 export const API_PATH = '/api/data/v9.2';
-const DEFAULT_PAGE_SIZE = 5000;
+/** "You can't request a page size larger than 5,000" (Learn: Page results using OData). */
+export const MAX_PAGE_SIZE = 5000;
+/** The sandbox's own page size: small, so every client that reads a list meets a second page. */
+export const DEFAULT_SANDBOX_PAGE_SIZE = 25;
 const ODATA_HEADERS = { 'OData-Version': '4.0' };
 
 export interface DataverseServer {
@@ -26,13 +29,15 @@ export interface DataverseServer {
 
 export interface DataverseServerOptions {
   webhooks?: Partial<WebhookSettings>;
+  /** Largest page the sandbox serves, whatever the client prefers (1…5000; default 25). */
+  pageSize?: number;
 }
 
 interface Route {
   table?: TableDef;
   id?: string;
   navigation?: string;
-  operation?: 'WhoAmI' | 'RetrievePrincipalAccess';
+  operation?: 'WhoAmI' | 'RetrievePrincipalAccess' | 'RetrieveUserPrivileges';
   targetAlias?: string;
 }
 
@@ -43,6 +48,8 @@ function parsePath(path: string): Route {
   if (access) {
     return { operation: 'RetrievePrincipalAccess', id: (access[1] as string).toLowerCase(), targetAlias: access[2] as string };
   }
+  const privileges = /^systemusers\(([0-9a-fA-F-]{36})\)\/Microsoft\.Dynamics\.CRM\.RetrieveUserPrivileges(\(\))?$/.exec(segment);
+  if (privileges) return { operation: 'RetrieveUserPrivileges', id: (privileges[1] as string).toLowerCase() };
   const match = /^([a-z_]+)(?:\(([0-9a-fA-F-]{36})\))?(?:\/([a-z_]+))?$/.exec(segment);
   const table = match ? tableByEntitySet(match[1] as string) : undefined;
   if (!match || !table) throw new DataverseFault(404, DV_CODE.odata, `Resource not found for the segment '${segment.split(/[(/]/)[0]}'.`);
@@ -87,6 +94,8 @@ function readJson(text: string): unknown {
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function startDataverseServer(ctx: SandboxContext, options: DataverseServerOptions = {}): Promise<DataverseServer> {
+  const serverPageSize = options.pageSize ?? DEFAULT_SANDBOX_PAGE_SIZE;
+  if (!Number.isInteger(serverPageSize) || serverPageSize < 1 || serverPageSize > MAX_PAGE_SIZE) throw new Error(`pageSize must be 1…${MAX_PAGE_SIZE}`);
   let state!: DataverseState;
   let url = '';
   const base = (): string => `${url}${API_PATH}`;
@@ -115,10 +124,18 @@ export async function startDataverseServer(ctx: SandboxContext, options: Dataver
     return json(200, { '@odata.context': `${base()}/$metadata#Microsoft.Dynamics.CRM.RetrievePrincipalAccessResponse`, AccessRights: rights.join(', ') });
   }
 
+  /**
+   * One page of a collection. The page is the client's `odata.maxpagesize` (at most 5000) or the
+   * sandbox's smaller size; `@odata.nextLink` is absolute and carries an opaque paging cookie that must
+   * come back unchanged. With a page size preference, `$top` is ignored, as Dataverse documents.
+   */
   function list(table: TableDef, params: URLSearchParams, prefer: Prefer): RawResponse {
     const query = parseQuery(table, params, partyTable, partyNavigation(table));
-    const all = applyQuery(state.rows(table), query);
-    const pageSize = prefer.maxPageSize ?? DEFAULT_PAGE_SIZE;
+    if (prefer.maxPageSize !== undefined && (!Number.isInteger(prefer.maxPageSize) || prefer.maxPageSize < 1 || prefer.maxPageSize > MAX_PAGE_SIZE)) {
+      throw badRequest(`The odata.maxpagesize preference must be a whole number from 1 to ${MAX_PAGE_SIZE}.`, DV_CODE.invalidArgument);
+    }
+    const all = applyQuery(state.rows(table), prefer.maxPageSize === undefined ? query : { ...query, top: undefined });
+    const pageSize = Math.min(prefer.maxPageSize ?? MAX_PAGE_SIZE, serverPageSize);
     const page = all.slice(query.skip, query.skip + pageSize);
     const body: Record<string, unknown> = {
       '@odata.context': context(table, query.select),
@@ -131,8 +148,8 @@ export async function startDataverseServer(ctx: SandboxContext, options: Dataver
     };
     if (query.skip + pageSize < all.length) {
       const next = new URLSearchParams(params);
-      next.set('$skiptoken', String(query.skip + pageSize));
-      body['@odata.nextLink'] = `${base()}/${table.entitySet}?${next.toString()}`;
+      next.set('$skiptoken', pagingCookie(query.skip / pageSize + 2, query.skip + pageSize));
+      body['@odata.nextLink'] = `${base()}/${table.entitySet}?${next.toString().replace(/\+/g, '%20')}`;
     }
     return json(200, body, prefer.maxPageSize ? { 'Preference-Applied': `odata.maxpagesize=${prefer.maxPageSize}` } : {});
   }
@@ -182,6 +199,12 @@ export async function startDataverseServer(ctx: SandboxContext, options: Dataver
       });
     }
     if (target.operation === 'RetrievePrincipalAccess' && method === 'GET') return retrievePrincipalAccess(target, params);
+    if (target.operation === 'RetrieveUserPrivileges' && method === 'GET') {
+      return json(200, {
+        '@odata.context': `${base()}/$metadata#Microsoft.Dynamics.CRM.RetrieveUserPrivilegesResponse`,
+        RolePrivileges: state.userPrivileges(target.id as string),
+      });
+    }
     const table = target.table;
     if (!table) throw new DataverseFault(405, DV_CODE.odata, `${method} is not supported on '${path}'.`);
     if (target.navigation && method === 'GET') {

@@ -7,10 +7,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { DeleteLog } from '../delete-log.js';
 import type { Directory, DirectoryUser } from '../directory.js';
-import { DataverseFault, DV_CODE, privilegeDenied, recordNotFound } from './errors.js';
+import { DataverseFault, DV_CODE, privilegeDenied, recordAccessDenied, recordNotFound } from './errors.js';
 import { seedMessages, stepsFor, validateImage, validateServiceEndpoint, validateStep, type EventMessage, type RegisteredStep } from './registration.js';
 import { remoteExecutionContext, type EntityImageInput, type Principal } from './remote-context.js';
 import { PARTY_MASK, tableByLogicalName, type TableDef } from './schema.js';
+import { ACT_ON_BEHALF, Security } from './security.js';
 import { isRef, Store, type Cell, type EntityRef, type RecordSnapshot, type Row } from './store.js';
 import { WebhookDispatcher, type DeliveryRecord, type WebhookSettings } from './webhooks.js';
 import type { ParsedBody, PartyInput } from './webapi-json.js';
@@ -108,6 +109,8 @@ function tableOrThrow(logicalName: string): TableDef {
 
 export class DataverseState {
   readonly store = new Store();
+  /** Security roles: tests change a user's privileges and depths here. */
+  readonly security = new Security();
   readonly organization: { id: string; name: string; businessUnitId: string };
   readonly webhooks: WebhookDispatcher;
   readonly messageIds: Record<EventMessage, string>;
@@ -184,7 +187,8 @@ export class DataverseState {
     if (!app) throw new DataverseFault(403, DV_CODE.notMemberOfOrganization, 'The user is not a member of the organization.');
     const base = { initiating: app, caller: `app:${clientId}`, via: 'api' as const };
     if (!callerObjectId) return { ...base, user: app };
-    if (!app.canActOnBehalf) throw privilegeDenied(app.systemUserId, 'prvActOnBehalfOfAnotherUser');
+    // The code for a missing prvActOnBehalfOfAnotherUser is undocumented: modelled as PrivilegeDenied naming it.
+    if (!this.security.mayImpersonate(app)) throw privilegeDenied(app.systemUserId, ACT_ON_BEHALF);
     const user = this.directory.all().find((u) => u.id.toLowerCase() === callerObjectId.trim().toLowerCase());
     if (!user) {
       throw new DataverseFault(
@@ -203,16 +207,44 @@ export class DataverseState {
     return { user, initiating: user, caller: `user:${user.id}`, via: 'user' };
   }
 
-  private canDelete(user: DirectoryUser, table: TableDef): boolean {
-    return !table.deletePrivilege || user.canDelete;
+  private ownerOf(row: Row): string | null {
+    return isRef(row.ownerid) && row.ownerid.logicalName === 'systemuser' ? row.ownerid.id : null;
   }
 
-  /** RetrievePrincipalAccess: the rights `systemUserId` holds on the record (DeleteAccess only with a Delete role). */
+  /** Whether `user`'s Delete privilege, at its depth, reaches the row. */
+  private canDelete(user: DirectoryUser, table: TableDef, row: Row): boolean {
+    return !table.deletePrivilege || this.security.reaches(user, table.deletePrivilege, this.ownerOf(row));
+  }
+
+  /**
+   * The platform's Delete checks: the privilege first (0x80040220), then its depth (0x80048306), for the
+   * caller and, under impersonation, for the application user too. The message names the user the
+   * request runs as even when the application user is the one lacking (as observed on real tenants),
+   * so a client cannot tell the two apart from the error alone.
+   */
+  private assertDelete(actor: Actor, table: TableDef, row: Row, id: string): void {
+    const privilege = table.deletePrivilege;
+    if (!privilege) return;
+    const principals = actor.initiating === actor.user ? [actor.user] : [actor.initiating, actor.user];
+    if (principals.some((p) => !this.security.holds(p, privilege))) {
+      throw privilegeDenied(actor.user.systemUserId, privilege, ` on OTC=${table.objectTypeCode} for entity '${table.logicalName}'`);
+    }
+    if (principals.some((p) => !this.canDelete(p, table, row))) throw recordAccessDenied(actor.user.systemUserId, 'DeleteAccess', table.logicalName, id);
+  }
+
+  /** RetrievePrincipalAccess: the rights `systemUserId` holds on the record (DeleteAccess only when Delete reaches it). */
   accessRights(systemUserId: string, table: TableDef, id: string): string[] {
     const user = this.userBySystemId(systemUserId);
     if (!user) throw recordNotFound('systemuser', systemUserId);
-    this.retrieve(table, id);
-    return ACCESS_RIGHTS.filter((right) => right !== 'DeleteAccess' || this.canDelete(user, table));
+    const row = this.retrieve(table, id);
+    return ACCESS_RIGHTS.filter((right) => right !== 'DeleteAccess' || this.canDelete(user, table, row));
+  }
+
+  /** RetrieveUserPrivileges: what the user holds through their roles and their teams. */
+  userPrivileges(systemUserId: string): ReturnType<Security['rolePrivileges']> {
+    const user = this.userBySystemId(systemUserId);
+    if (!user) throw recordNotFound('systemuser', systemUserId);
+    return this.security.rolePrivileges(user, this.organization.businessUnitId);
   }
 
   // ---- operations -------------------------------------------------------------------------------
@@ -279,10 +311,7 @@ export class DataverseState {
     let status = 204;
     try {
       this.assertWritable(table);
-      this.retrieve(table, id);
-      if (!this.canDelete(actor.user, table)) {
-        throw privilegeDenied(actor.user.systemUserId, table.deletePrivilege as string, ` on OTC=${table.objectTypeCode} for entity '${table.logicalName}'`);
-      }
+      this.assertDelete(actor, table, this.retrieve(table, id), id);
       await this.execute(actor, 'Delete', table, id, undefined, () => {
         this.store.remove(table.logicalName, id);
         if (table.isActivity) this.store.replaceParties(id, []);
@@ -529,8 +558,8 @@ export class DataverseState {
     return this.userCreates(ownerSystemUserId, 'exchangesyncidmapping', {
       values: {
         exchangeentryid: exchangeEntryId,
-        objectid: { logicalName: record.logicalName, id: record.id.toLowerCase() },
-        objecttypecode: record.logicalName,
+        objectid: record.id.toLowerCase(),
+        objecttypecode: tableOrThrow(record.logicalName).objectTypeCode,
         ownerid: { logicalName: 'systemuser', id: ownerSystemUserId.toLowerCase() },
         isdeletedinexchange: false,
         isunlinkedincrm: false,

@@ -4,10 +4,13 @@
  * the service uses) and does not honour Retry-After; the operations needed here are few and plain
  * OData, so fetch with a bearer from the TokenCredential is the smaller dependency.
  *
- * Impersonation: `CallerObjectId: <Entra object id>` makes Dataverse run the request as that user and
- * enforce their privileges (403 with code 0x80040220 when one is missing). 429 answers are retried
+ * Impersonation: `CallerObjectId: <Entra object id>` makes Dataverse run the request with the
+ * intersection of that user's and the application user's privileges; a refused delete is explained
+ * by refusals.ts (whose role is short) before it is reported. 429 answers are retried
  * after their Retry-After, 5xx and dropped connections with backoff, both bounded in count, wait and
  * by an optional deadline; creates are retried only on 429 (a dropped create may have happened).
+ * Lists ask for 5,000-row pages (`Prefer: odata.maxpagesize`) and follow `@odata.nextLink` as the
+ * absolute URL it is, only ever to this environment.
  */
 import type { TokenCredential } from '@azure/identity';
 import type { CrmRef } from '../domain/event.js';
@@ -16,11 +19,11 @@ import { DeleteSyncError } from '../errors.js';
 import { backoffDelay, isTransientStatus, parseRetryAfter, systemClock, type BackoffOptions, type Clock } from '../net/retry.js';
 import { recordThrottle } from '../telemetry/index.js';
 import { entitySetOf } from './entity-sets.js';
-
+import { explainRefusal, refusalSignal, type RefusalKind } from './refusals.js';
 
 export const API_PATH = '/api/data/v9.2';
-/** "The user does not hold the privilege" (e.g. prvDeleteActivity) — also returned when impersonation is not allowed. */
-export const PRIVILEGE_DENIED = '0x80040220';
+/** Dataverse's largest page ("You can't request a page size larger than 5,000"). */
+export const MAX_PAGE_SIZE = 5000;
 
 export class DataverseError extends DeleteSyncError {
   constructor(
@@ -42,8 +45,16 @@ export class DataverseError extends DeleteSyncError {
 export type DeleteResult =
   | { status: 'deleted' }
   | { status: 'already-gone' }
-  /** Dataverse refused for lack of the Delete privilege: a recorded skip, not a failure. */
-  | { status: 'no-delete-privilege'; code: string; message: string };
+  /** Dataverse refused (403); `refusal` says whose privileges are short. */
+  | { status: 'refused'; refusal: RefusalKind; code: string; message: string };
+
+/** RetrieveUserPrivileges' RolePrivilege; Depth is the PrivilegeDepth enum name (Basic, Local, Deep, Global). */
+export interface RolePrivilege {
+  PrivilegeName?: string;
+  PrivilegeId: string;
+  Depth: string;
+  BusinessUnitId?: string;
+}
 
 export interface SystemUser {
   systemuserid: string;
@@ -82,6 +93,8 @@ export interface ListOptions extends RequestOptions {
   expand?: string[];
   /** Annotations to include (Prefer: odata.include-annotations), e.g. `Microsoft.Dynamics.CRM.lookuplogicalname`. */
   annotations?: string[];
+  /** Rows per page (Prefer: odata.maxpagesize), at most 5,000; the same on every page. */
+  pageSize?: number;
 }
 
 interface Answer {
@@ -99,6 +112,7 @@ export class DataverseClient {
   private readonly maxRetries: number;
   private readonly maxRetryAfterMs: number;
   private readonly backoff: BackoffOptions;
+  private appUserId: Promise<string> | null = null;
 
   constructor(private readonly options: DataverseClientOptions) {
     const origin = options.url.replace(/\/+$/, '');
@@ -120,12 +134,18 @@ export class DataverseClient {
     return answer.status === 404 ? null : (answer.body as T);
   }
 
-  /** All records matching the query, following @odata.nextLink. */
+  /** All records matching the query, page by page through `@odata.nextLink` (absolute; used unchanged). */
   async list<T = Record<string, unknown>>(entitySet: string, options: ListOptions = {}): Promise<T[]> {
+    const pageSize = options.pageSize ?? MAX_PAGE_SIZE;
+    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
+      throw new DeleteSyncError('DS_ERR_CONFIG', `Dataverse page size must be 1…${MAX_PAGE_SIZE}`, { field: 'pageSize' });
+    }
+    // Dataverse ignores $top next to odata.maxpagesize, so a top-limited query is asked without the preference.
+    const headers = prefer(options, options.top === undefined ? pageSize : undefined);
     const rows: T[] = [];
     let path: string | null = `${entitySet}${query(options)}`;
     while (path) {
-      const answer: Answer = await this.send('GET', path, undefined, options, [], prefer(options));
+      const answer: Answer = await this.send('GET', path, undefined, options, [], headers);
       const page = answer.body as { value?: T[]; '@odata.nextLink'?: string };
       rows.push(...(page.value ?? []));
       path = page['@odata.nextLink'] ?? null;
@@ -147,16 +167,20 @@ export class DataverseClient {
     await this.send('PATCH', `${entitySet}(${guid(id)})`, body, options, [], { 'If-Match': '*' });
   }
 
-  /** Deletes a record as the app (or as `callerObjectId`). */
+  /** Deletes a record as the app (or as `callerObjectId`); a 403 comes back explained, not thrown. */
   async delete(entitySet: string, id: string, options: RequestOptions = {}): Promise<DeleteResult> {
     try {
       const answer = await this.send('DELETE', `${entitySet}(${guid(id)})`, undefined, options, [404]);
       return answer.status === 404 ? { status: 'already-gone' } : { status: 'deleted' };
     } catch (error) {
-      if (error instanceof DataverseError && error.httpStatus === 403 && error.dataverseCode === PRIVILEGE_DENIED) {
-        return { status: 'no-delete-privilege', code: error.dataverseCode, message: error.message };
-      }
-      throw error;
+      const signal = error instanceof DataverseError ? refusalSignal(error.httpStatus, error.dataverseCode, error.message) : null;
+      if (!signal || !(error instanceof DataverseError)) throw error;
+      const deadline = options.deadline === undefined ? {} : { deadline: options.deadline };
+      // Without impersonation the application user itself was refused.
+      const refusal = options.callerObjectId
+        ? await explainRefusal(signal, async () => (await this.principalAccess(await this.whoAmI(deadline), entitySet, id, deadline)).includes('DeleteAccess'))
+        : 'app-lacks-delete';
+      return { status: 'refused', refusal, code: error.dataverseCode as string, message: error.message };
     }
   }
 
@@ -165,12 +189,37 @@ export class DataverseClient {
     return this.delete(this.entitySet(ref.entity), ref.id, { ...options, callerObjectId });
   }
 
+  /** The application user's own systemuserid (WhoAmI without impersonation), asked once. */
+  whoAmI(options: Pick<RequestOptions, 'deadline'> = {}): Promise<string> {
+    this.appUserId ??= this.send('GET', 'WhoAmI', undefined, { ...(options.deadline === undefined ? {} : { deadline: options.deadline }) }).then((answer) => {
+      const userId = (answer.body as { UserId?: unknown }).UserId;
+      if (typeof userId !== 'string') throw new DataverseError('WhoAmI answered without a UserId', answer.status, null);
+      return userId;
+    });
+    this.appUserId.catch(() => {
+      this.appUserId = null;
+    });
+    return this.appUserId;
+  }
+
+  /** RetrieveUserPrivileges: every privilege the user holds through their roles and their teams. */
+  async retrieveUserPrivileges(systemUserId: string, options: RequestOptions = {}): Promise<RolePrivilege[]> {
+    const answer = await this.send('GET', `systemusers(${guid(systemUserId)})/Microsoft.Dynamics.CRM.RetrieveUserPrivileges()`, undefined, options);
+    const privileges = (answer.body as { RolePrivileges?: unknown }).RolePrivileges;
+    return Array.isArray(privileges) ? (privileges as RolePrivilege[]) : [];
+  }
+
   /** Access rights the user holds on the record, e.g. ['ReadAccess', 'DeleteAccess', …]. */
-  async retrievePrincipalAccess(systemUserId: string, ref: CrmRef, options: RequestOptions = {}): Promise<string[]> {
-    const target = encodeURIComponent(JSON.stringify({ '@odata.id': `${this.entitySet(ref.entity)}(${guid(ref.id)})` }));
+  retrievePrincipalAccess(systemUserId: string, ref: CrmRef, options: RequestOptions = {}): Promise<string[]> {
+    return this.principalAccess(systemUserId, this.entitySet(ref.entity), ref.id, options);
+  }
+
+  private async principalAccess(systemUserId: string, entitySet: string, id: string, options: RequestOptions): Promise<string[]> {
+    const target = encodeURIComponent(JSON.stringify({ '@odata.id': `${entitySet}(${guid(id)})` }));
     const path = `systemusers(${guid(systemUserId)})/Microsoft.Dynamics.CRM.RetrievePrincipalAccess(Target=@tid)?@tid=${target}`;
     const answer = await this.send('GET', path, undefined, options);
     const rights = (answer.body as { AccessRights?: unknown }).AccessRights;
+    // A flags enum written as "ReadAccess, WriteAccess, …"; the exact spacing is undocumented.
     return typeof rights === 'string' ? rights.split(',').map((r) => r.trim()).filter(Boolean) : [];
   }
 
@@ -197,11 +246,12 @@ export class DataverseClient {
     extraHeaders: Record<string, string> = {},
   ): Promise<Answer> {
     const idempotent = method !== 'POST';
+    const url = requestUrl(this.root, path);
     for (let attempt = 1; ; attempt += 1) {
       let answer: Answer | null = null;
       let failure: DataverseError;
       try {
-        answer = await this.once(method, path, body, options, extraHeaders);
+        answer = await this.once(method, url, body, options, extraHeaders);
         if ((answer.status >= 200 && answer.status < 300) || accept.includes(answer.status)) return answer;
         failure = errorFrom(answer, `${method} ${path.split('?')[0]}`);
       } catch (error) {
@@ -218,7 +268,7 @@ export class DataverseClient {
     }
   }
 
-  private async once(method: string, path: string, body: unknown, options: RequestOptions, extraHeaders: Record<string, string>): Promise<Answer> {
+  private async once(method: string, url: string, body: unknown, options: RequestOptions, extraHeaders: Record<string, string>): Promise<Answer> {
     const token = await this.options.credential.getToken(this.scope);
     if (!token) throw new DeleteSyncError('DS_ERR_UNAUTHORIZED', 'No token for Dataverse');
     const headers: Record<string, string> = {
@@ -230,10 +280,20 @@ export class DataverseClient {
     };
     if (body !== undefined) headers['Content-Type'] = 'application/json; charset=utf-8';
     if (options.callerObjectId) headers.CallerObjectId = options.callerObjectId;
-    const response = await fetch(`${this.root}/${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const response = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     const text = await response.text();
     return { status: response.status, headers: response.headers, body: text ? parseJson(text) : null };
   }
+}
+
+/**
+ * A relative path under the API root, or an absolute `@odata.nextLink` (used as it is, never rebuilt),
+ * which must point into this environment's API: the bearer token goes nowhere else.
+ */
+export function requestUrl(root: string, path: string): string {
+  if (!/^https?:/i.test(path)) return `${root}/${path}`;
+  if (!path.startsWith(`${root}/`)) throw new DeleteSyncError('DS_ERR_UPSTREAM', 'Dataverse answered a next link outside its own API; not followed');
+  return path;
 }
 
 function errorFrom(answer: Answer, what: string): DataverseError {
@@ -258,8 +318,12 @@ function guid(id: string): string {
   return bare;
 }
 
-function prefer(options: ListOptions): Record<string, string> {
-  return options.annotations?.length ? { Prefer: `odata.include-annotations="${options.annotations.join(',')}"` } : {};
+function prefer(options: ListOptions, pageSize?: number): Record<string, string> {
+  const parts = [
+    ...(options.annotations?.length ? [`odata.include-annotations="${options.annotations.join(',')}"`] : []),
+    ...(pageSize === undefined ? [] : [`odata.maxpagesize=${pageSize}`]),
+  ];
+  return parts.length > 0 ? { Prefer: parts.join(', ') } : {};
 }
 
 function query(options: ListOptions): string {

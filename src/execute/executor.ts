@@ -16,6 +16,7 @@ import { graphStatus } from '../graph/errors.js';
 import { cancelOp, deleteOp, iCalUIdFromGlobalObjectId, type OutlookItemRef } from '../graph/items.js';
 import type { ItemOp, OpOutcome } from '../graph/batch.js';
 import { DataverseError } from '../dataverse/client.js';
+import { isOperatorRefusal, REFUSAL_DETAIL } from '../dataverse/refusals.js';
 import { isTransientStatus } from '../net/retry.js';
 import { recordFanOut } from '../telemetry/index.js';
 import { contactFromCrm } from './contact-restore.js';
@@ -224,7 +225,9 @@ export function createExecutor(deps: ExecutorDeps): Executor {
       if (result.status === 'deleted') return crmOutcome(index, target, { status: 'deleted', detail: `deleted as ${target.actAs.userId}`, attempts: 1, httpStatus: 204 });
       if (result.status === 'already-gone') return crmOutcome(index, target, { status: 'already-gone', detail: 'HTTP 404', attempts: 1, httpStatus: 404 });
       await tombstones.remove(tombstone);
-      return crmOutcome(index, target, { status: 'skipped', detail: 'no Delete privilege', attempts: 1, httpStatus: 403, code: result.code });
+      // The user's own refusal is a recorded skip; the application user's is the operator's to fix, so it fails (and alerts).
+      const status = isOperatorRefusal(result.refusal) ? 'failed' : 'skipped';
+      return crmOutcome(index, target, { status, detail: REFUSAL_DETAIL[result.refusal], attempts: 1, httpStatus: 403, code: result.code });
     } catch (error) {
       const settled = failure(error);
       if (settled.status === 'failed') await tombstones.remove(tombstone);

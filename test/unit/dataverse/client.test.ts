@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { metrics } from '@opentelemetry/api';
 import { logs } from '@opentelemetry/api-logs';
 import type { DirectoryUser } from '../../../sandbox/index.js';
-import { DataverseClient, DataverseError } from '../../../src/dataverse/client.js';
+import { DataverseClient, DataverseError, requestUrl } from '../../../src/dataverse/client.js';
 import { CUSTOM_EVENT_ATTRIBUTE, EVENT_NAMES, METRIC_NAMES } from '../../../src/telemetry/index.js';
 import { startSandboxClients, type SandboxClients } from '../graph/sandbox-clients.js';
 import { counterValue, inMemorySinks } from '../telemetry/inMemorySinks.js';
@@ -10,6 +10,7 @@ import { counterValue, inMemorySinks } from '../telemetry/inMemorySinks.js';
 let s: SandboxClients;
 let alice: DirectoryUser;
 let bob: DirectoryUser;
+let appUser: DirectoryUser;
 // Stand-ins for the global providers useAzureMonitor registers, set before anything records.
 const sinks = inMemorySinks();
 
@@ -19,6 +20,7 @@ beforeAll(async () => {
   s = await startSandboxClients();
   alice = s.sandbox.directory.add({ displayName: 'Alice Organizer', canDelete: true });
   bob = s.sandbox.directory.add({ displayName: 'Bob Attendee', canDelete: false });
+  appUser = s.sandbox.directory.all().find((u) => u.isApplicationUser)!;
 });
 
 afterEach(() => s.sandbox.faults.reset());
@@ -47,11 +49,52 @@ describe('deleteAs (CallerObjectId impersonation)', () => {
     expect(await s.dataverse.deleteAs({ entity: 'appointment', id }, alice.id)).toEqual({ status: 'already-gone' });
   });
 
-  it('turns 403 0x80040220 for a user without Delete into a typed result and leaves the record', async () => {
+  it('turns 403 0x80040220 for a user without Delete into a refusal of that user, and leaves the record', async () => {
     const id = await meeting();
     const result = await s.dataverse.deleteAs({ entity: 'appointment', id }, bob.id);
-    expect(result).toMatchObject({ status: 'no-delete-privilege', code: '0x80040220' });
+    expect(result).toMatchObject({ status: 'refused', refusal: 'user-lacks-privilege', code: '0x80040220' });
     expect(s.sandbox.dataverse.exists('appointment', id)).toBe(true);
+  });
+
+  it('tells a Delete depth that does not reach the record (0x80048306) from a missing privilege', async () => {
+    const carol = s.sandbox.directory.add({ displayName: 'Carol User Depth', canDelete: true });
+    s.sandbox.dataverse.security.set(carol.systemUserId, 'prvDeleteActivity', { depth: 'Basic', via: 'role' });
+    const id = await meeting();
+    expect(await s.dataverse.deleteAs({ entity: 'appointment', id }, carol.id)).toMatchObject({ status: 'refused', refusal: 'user-lacks-record-access', code: '0x80048306' });
+    expect(s.sandbox.dataverse.exists('appointment', id)).toBe(true);
+    // Her own appointment is within her User depth.
+    const own = await s.sandbox.dataverse.createAppointment({ subject: 'Own', start: Date.now() + 3_600_000, end: Date.now() + 7_200_000, organizer: { logicalName: 'systemuser', id: carol.systemUserId } });
+    expect(await s.dataverse.deleteAs({ entity: 'appointment', id: own }, carol.id)).toEqual({ status: 'deleted' });
+  });
+
+  describe('when the application user itself is short', () => {
+    afterEach(() => {
+      s.sandbox.dataverse.security.set(appUser.systemUserId, 'prvDeleteActivity', { depth: 'Global', via: 'role' });
+      s.sandbox.dataverse.security.set(appUser.systemUserId, 'prvActOnBehalfOfAnotherUser', { depth: 'Global', via: 'role' });
+    });
+
+    it('applies the intersection: a user holding Delete is refused when the application user lacks it, and the refusal says whose it is', async () => {
+      s.sandbox.dataverse.security.set(appUser.systemUserId, 'prvDeleteActivity', null);
+      const id = await meeting();
+      const result = await s.dataverse.deleteAs({ entity: 'appointment', id }, alice.id);
+      expect(result).toMatchObject({ status: 'refused', refusal: 'app-lacks-delete', code: '0x80040220' });
+      // The message names Alice, not the application user: only RetrievePrincipalAccess tells them apart.
+      expect((result as { message: string }).message).toContain(alice.systemUserId);
+      expect(s.sandbox.dataverse.exists('appointment', id)).toBe(true);
+    });
+
+    it('treats an application user whose Delete depth is User as an operator problem too', async () => {
+      s.sandbox.dataverse.security.set(appUser.systemUserId, 'prvDeleteActivity', { depth: 'Basic', via: 'role' });
+      const id = await meeting();
+      expect(await s.dataverse.deleteAs({ entity: 'appointment', id }, alice.id)).toMatchObject({ status: 'refused', refusal: 'app-lacks-delete', code: '0x80048306' });
+    });
+
+    it('reports an application user whose prvActOnBehalfOfAnotherUser comes only through a team as unable to impersonate', async () => {
+      s.sandbox.dataverse.security.set(appUser.systemUserId, 'prvActOnBehalfOfAnotherUser', { depth: 'Global', via: 'team' });
+      const id = await meeting();
+      expect(await s.dataverse.deleteAs({ entity: 'appointment', id }, alice.id)).toMatchObject({ status: 'refused', refusal: 'app-cannot-impersonate', code: '0x80040220' });
+      expect(s.sandbox.dataverse.exists('appointment', id)).toBe(true);
+    });
   });
 });
 
@@ -60,6 +103,17 @@ describe('access checks and users', () => {
     const id = await meeting();
     expect(await s.dataverse.retrievePrincipalAccess(alice.systemUserId, { entity: 'appointment', id })).toContain('DeleteAccess');
     expect(await s.dataverse.retrievePrincipalAccess(bob.systemUserId, { entity: 'appointment', id })).not.toContain('DeleteAccess');
+  });
+
+  it('finds its own systemuser with WhoAmI and lists its privileges with RetrieveUserPrivileges', async () => {
+    const me = await s.dataverse.whoAmI();
+    expect(me).toBe(appUser.systemUserId);
+    const privileges = await s.dataverse.retrieveUserPrivileges(me);
+    expect(privileges).toEqual(expect.arrayContaining([
+      expect.objectContaining({ PrivilegeName: 'prvDeleteActivity', Depth: 'Global' }),
+      expect.objectContaining({ PrivilegeName: 'prvActOnBehalfOfAnotherUser' }),
+    ]));
+    expect((await s.dataverse.retrieveUserPrivileges(bob.systemUserId)).map((p) => p.PrivilegeName)).not.toContain('prvDeleteActivity');
   });
 
   it('maps Entra object ids and systemuser ids both ways', async () => {
@@ -81,6 +135,28 @@ describe('generic CRUD', () => {
     expect(await s.dataverse.delete('contacts', id)).toEqual({ status: 'deleted' });
     expect(await s.dataverse.get('contacts', id)).toBeNull();
     await expect(s.dataverse.update('contacts', id, { lastname: 'X' })).rejects.toMatchObject({ httpStatus: 404 });
+  });
+});
+
+describe('paging', () => {
+  it('follows the absolute @odata.nextLink as it is, across the sandbox\'s 25-row pages', async () => {
+    const ids = await Promise.all(Array.from({ length: 60 }, (_, i) => s.dataverse.create('contacts', { lastname: `Paged ${i}` })));
+    const all = (await s.dataverse.list<{ contactid: string }>('contacts', { select: ['contactid'] })).map((r) => r.contactid);
+    expect(all).toEqual(expect.arrayContaining(ids));
+    expect(new Set(all).size).toBe(all.length);
+    const small = await s.dataverse.list<{ contactid: string }>('contacts', { select: ['contactid'], pageSize: 7 });
+    expect(small.map((r) => r.contactid).sort()).toEqual([...all].sort());
+  });
+
+  it('refuses a page size above 5,000', async () => {
+    await expect(s.dataverse.list('contacts', { pageSize: 5001 })).rejects.toMatchObject({ code: 'DS_ERR_CONFIG' });
+  });
+
+  it('follows a next link only into its own environment\'s API', () => {
+    const root = 'https://org.crm.dynamics.com/api/data/v9.2';
+    expect(requestUrl(root, 'contacts?$select=fullname')).toBe(`${root}/contacts?$select=fullname`);
+    expect(requestUrl(root, `${root}/contacts?$skiptoken=%3Ccookie%20pagenumber=%222%22%20/%3E`)).toBe(`${root}/contacts?$skiptoken=%3Ccookie%20pagenumber=%222%22%20/%3E`);
+    expect(() => requestUrl(root, 'https://elsewhere.example/api/data/v9.2/contacts')).toThrow(/outside its own API/);
   });
 });
 

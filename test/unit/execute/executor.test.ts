@@ -3,7 +3,7 @@
  * Tombstone writes go to the real store; the test only notes when each was written (and which were
  * removed), to compare with the sandbox's delete log.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { metrics } from '@opentelemetry/api';
 import type { DirectoryUser } from '../../../sandbox/index.js';
 import type { CrmSnapshot, DomainEvent } from '../../../src/domain/event.js';
@@ -249,10 +249,48 @@ describe('Outlook delete → CRM delete as the user', () => {
     const m = await meeting();
     const { event, decision, facts } = outlookDelete(m, bob, 'attendee');
     const outcomes = await executor().execute(decision, facts, event);
-    expect(outcomes).toEqual([expect.objectContaining({ status: 'skipped', detail: 'no Delete privilege', code: '0x80040220', httpStatus: 403 })]);
+    expect(outcomes).toEqual([expect.objectContaining({ status: 'skipped', detail: expect.stringMatching(/^no Delete privilege/), code: '0x80040220', httpStatus: 403 })]);
     expect(toRecordOutcomes(outcomes)[0]?.status).toBe('denied');
     expect(s.sandbox.dataverse.exists('appointment', m.crmId)).toBe(true);
     expect(removed).toEqual([{ side: 'crm', entity: 'appointment', id: m.crmId }]);
+  });
+  it('records a Delete depth that does not reach the record as its own denial, with 0x80048306', async () => {
+    const m = await meeting();
+    const dora = s.sandbox.directory.add({ displayName: 'Dora Own Records Only', canDelete: true });
+    s.sandbox.dataverse.security.set(dora.systemUserId, 'prvDeleteActivity', { depth: 'Basic', via: 'role' });
+    const { event, decision, facts } = outlookDelete(m, dora, 'organizer');
+    const outcomes = await executor().execute(decision, facts, event);
+    expect(outcomes).toEqual([expect.objectContaining({ status: 'skipped', detail: expect.stringMatching(/^no Delete access to this record/), code: '0x80048306', httpStatus: 403 })]);
+    expect(toRecordOutcomes(outcomes)[0]?.status).toBe('denied');
+    expect(s.sandbox.dataverse.exists('appointment', m.crmId)).toBe(true);
+  });
+
+  describe('refusals of the application user itself', () => {
+    const app = () => s.sandbox.directory.all().find((u) => u.isApplicationUser)!;
+    afterEach(() => {
+      s.sandbox.dataverse.security.set(app().systemUserId, 'prvDeleteActivity', { depth: 'Global', via: 'role' });
+      s.sandbox.dataverse.security.set(app().systemUserId, 'prvActOnBehalfOfAnotherUser', { depth: 'Global', via: 'role' });
+    });
+
+    it('fails (alertable) instead of skipping when the application user lacks Delete, though the organizer holds it', async () => {
+      s.sandbox.dataverse.security.set(app().systemUserId, 'prvDeleteActivity', null);
+      const m = await meeting();
+      const { event, decision, facts } = outlookDelete(m, olga, 'organizer');
+      const outcomes = await executor().execute(decision, facts, event);
+      expect(outcomes).toEqual([expect.objectContaining({ status: 'failed', detail: expect.stringMatching(/^operator problem: the application user's own Delete privilege/), code: '0x80040220', httpStatus: 403 })]);
+      expect(toRecordOutcomes(outcomes)[0]?.status).toBe('failed');
+      expect(s.sandbox.dataverse.exists('appointment', m.crmId)).toBe(true);
+      expect(removed).toEqual([{ side: 'crm', entity: 'appointment', id: m.crmId }]);
+    });
+
+    it('fails (alertable) when the application user may not impersonate because the privilege comes through a team', async () => {
+      s.sandbox.dataverse.security.set(app().systemUserId, 'prvActOnBehalfOfAnotherUser', { depth: 'Global', via: 'team' });
+      const m = await meeting();
+      const { event, decision, facts } = outlookDelete(m, olga, 'organizer');
+      const outcomes = await executor().execute(decision, facts, event);
+      expect(outcomes).toEqual([expect.objectContaining({ status: 'failed', detail: expect.stringContaining('prvActOnBehalfOfAnotherUser'), code: '0x80040220' })]);
+      expect(s.sandbox.dataverse.exists('appointment', m.crmId)).toBe(true);
+    });
   });
 });
 

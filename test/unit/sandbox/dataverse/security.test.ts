@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from './harness.js';
 
 let h: Harness;
@@ -72,6 +72,62 @@ describe('Dataverse sandbox: impersonation and privileges', () => {
     expect(bob.body.AccessRights).not.toContain('DeleteAccess');
     const gone = encodeURIComponent(JSON.stringify({ '@odata.id': 'appointments(00000000-0000-4000-8000-000000000009)' }));
     expect((await h.api('GET', `systemusers(${h.bob.systemUserId})/Microsoft.Dynamics.CRM.RetrievePrincipalAccess(Target=@t)?@t=${gone}`)).status).toBe(404);
+  });
+});
+
+describe('Dataverse sandbox: the intersection of privileges under impersonation', () => {
+  const reset = () => {
+    h.server.state.security.set(h.app.systemUserId, 'prvDeleteActivity', { depth: 'Global', via: 'role' });
+    h.server.state.security.set(h.app.systemUserId, 'prvActOnBehalfOfAnotherUser', { depth: 'Global', via: 'role' });
+    h.server.state.security.set(h.alice.systemUserId, 'prvDeleteActivity', { depth: 'Global', via: 'role' });
+  };
+  afterEach(reset);
+
+  it('refuses with 0x80040220 when the application user lacks Delete, naming the impersonated user', async () => {
+    h.server.state.security.set(h.app.systemUserId, 'prvDeleteActivity', null);
+    const id = await aliceMeeting();
+    const response = await h.api('DELETE', `appointments(${id})`, { headers: { CallerObjectId: h.alice.id } });
+    expect(response.status).toBe(403);
+    expect(response.body.error.code).toBe('0x80040220');
+    expect(response.body.error.message).toContain(h.alice.systemUserId);
+    expect(h.server.state.exists('appointment', id)).toBe(true);
+  });
+
+  it('refuses with 0x80048306 when a Delete depth (of either user) does not reach the record', async () => {
+    const bobsMeeting = await h.server.state.createAppointment({ subject: 'Bob owns it', start: Date.now() + 86_400_000, end: Date.now() + 90_000_000, organizer: { logicalName: 'systemuser', id: h.bob.systemUserId } });
+    h.server.state.security.set(h.alice.systemUserId, 'prvDeleteActivity', { depth: 'Basic', via: 'role' });
+    const byAlice = await h.api('DELETE', `appointments(${bobsMeeting})`, { headers: { CallerObjectId: h.alice.id } });
+    expect(byAlice.status).toBe(403);
+    expect(byAlice.body.error).toEqual({ code: '0x80048306', message: expect.stringContaining('does not have DeleteAccess right(s) for record') });
+    reset();
+    h.server.state.security.set(h.app.systemUserId, 'prvDeleteActivity', { depth: 'Basic', via: 'role' });
+    const own = await aliceMeeting();
+    expect((await h.api('DELETE', `appointments(${own})`, { headers: { CallerObjectId: h.alice.id } })).body.error.code).toBe('0x80048306');
+    expect(h.server.state.exists('appointment', own)).toBe(true);
+  });
+
+  it('does not let prvActOnBehalfOfAnotherUser inherited through a team impersonate, though RetrieveUserPrivileges lists it', async () => {
+    h.server.state.security.set(h.app.systemUserId, 'prvActOnBehalfOfAnotherUser', { depth: 'Global', via: 'team' });
+    const response = await h.api('GET', 'WhoAmI', { headers: { CallerObjectId: h.alice.id } });
+    expect(response.status).toBe(403);
+    expect(response.body.error).toEqual({ code: '0x80040220', message: expect.stringContaining('prvActOnBehalfOfAnotherUser') });
+    const privileges = await h.api('GET', `systemusers(${h.app.systemUserId})/Microsoft.Dynamics.CRM.RetrieveUserPrivileges()`);
+    expect(privileges.status).toBe(200);
+    expect(privileges.body.RolePrivileges).toEqual(expect.arrayContaining([
+      { BusinessUnitId: h.server.state.organization.businessUnitId, Depth: 'Global', PrivilegeId: expect.any(String), PrivilegeName: 'prvActOnBehalfOfAnotherUser' },
+    ]));
+  });
+
+  it('answers RetrievePrincipalAccess by depth: DeleteAccess on own records only at Basic depth', async () => {
+    h.server.state.security.set(h.alice.systemUserId, 'prvDeleteActivity', { depth: 'Basic', via: 'role' });
+    const own = await aliceMeeting();
+    const bobs = await h.server.state.createAppointment({ subject: 'Bob owns it', start: Date.now() + 86_400_000, end: Date.now() + 90_000_000, organizer: { logicalName: 'systemuser', id: h.bob.systemUserId } });
+    const rights = async (id: string) => {
+      const target = encodeURIComponent(`{'@odata.id':'appointments(${id})'}`);
+      return (await h.api('GET', `systemusers(${h.alice.systemUserId})/Microsoft.Dynamics.CRM.RetrievePrincipalAccess(Target=@t)?@t=${target}`)).body.AccessRights as string;
+    };
+    expect(await rights(own)).toContain('DeleteAccess');
+    expect(await rights(bobs)).not.toContain('DeleteAccess');
   });
 });
 

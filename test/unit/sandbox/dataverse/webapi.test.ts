@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from './harness.js';
+import { API_PATH } from '../../../../sandbox/dataverse/server.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -127,19 +128,39 @@ describe('Dataverse sandbox: records over the Web API', () => {
     expect(users.body.value).toEqual([expect.objectContaining({ systemuserid: h.alice.systemUserId, internalemailaddress: h.alice.mail })]);
   });
 
-  it('serves exchangesyncidmappings for the link import, filtered by owner', async () => {
+  it('serves exchangesyncidmappings as the table reference types them: objectid a Guid, objecttypecode an Integer', async () => {
     const contact = await h.server.state.createContact({ lastname: 'Linked', ownerId: h.alice.systemUserId });
     await h.server.state.linkExchangeItem(h.alice.systemUserId, { logicalName: 'contact', id: contact }, 'AAMkAGI2-contact-1');
-    const rows = await h.api('GET', `exchangesyncidmappings?$select=exchangeentryid,_objectid_value,objecttypecode&$filter=_ownerid_value eq ${h.alice.systemUserId}`, {
-      headers: { Prefer: 'odata.include-annotations="Microsoft.Dynamics.CRM.lookuplogicalname"' },
-    });
-    expect(rows.body.value).toEqual([
-      expect.objectContaining({
-        exchangeentryid: 'AAMkAGI2-contact-1',
-        _objectid_value: contact,
-        '_objectid_value@Microsoft.Dynamics.CRM.lookuplogicalname': 'contact',
-        objecttypecode: 'contact',
-      }),
-    ]);
+    const rows = await h.api('GET', `exchangesyncidmappings?$select=exchangeentryid,objectid,objecttypecode,_ownerid_value&$filter=_ownerid_value eq ${h.alice.systemUserId}`);
+    expect(rows.status).toBe(200);
+    expect(rows.body.value).toEqual([expect.objectContaining({ exchangeentryid: 'AAMkAGI2-contact-1', objectid: contact, objecttypecode: 2, _ownerid_value: h.alice.systemUserId.toLowerCase() })]);
+    // objectid is no lookup, and the table has no userid column: the real service answers 400 to both.
+    for (const select of ['_objectid_value', 'userid']) {
+      const bad = await h.api('GET', `exchangesyncidmappings?$select=${select}`);
+      expect(bad.status).toBe(400);
+      expect(bad.body.error.message).toContain(`Could not find a property named '${select}'`);
+    }
+    expect((await h.api('GET', `exchangesyncidmappings?$filter=objecttypecode eq 'contact'`)).status).toBe(400);
+    expect((await h.api('GET', `exchangesyncidmappings?$filter=objecttypecode eq 2 and objectid eq ${contact}`)).body.value).toHaveLength(1);
+  });
+
+  it('pages at its configured size with an absolute next link and an opaque cookie, and refuses $skip and tampered cookies', async () => {
+    for (let i = 0; i < 30; i += 1) await h.server.state.createContact({ lastname: `Page ${i}`, ownerId: h.alice.systemUserId });
+    const first = await h.api('GET', 'contacts?$select=lastname', { headers: { Prefer: 'odata.maxpagesize=10' } });
+    expect(first.headers.get('preference-applied')).toBe('odata.maxpagesize=10');
+    expect(first.body.value).toHaveLength(10);
+    const next = first.body['@odata.nextLink'] as string;
+    expect(next.startsWith(`${h.server.url}${API_PATH}/contacts?`)).toBe(true);
+    expect(decodeURIComponent(new URL(next).searchParams.get('$skiptoken') ?? '')).toMatch(/^<cookie pagenumber="2" /);
+    const viaLink = await h.api('GET', next.slice(`${h.server.url}${API_PATH}/`.length), { headers: { Prefer: 'odata.maxpagesize=10' } });
+    expect(viaLink.status).toBe(200);
+    expect(viaLink.body.value.map((r: { contactid: string }) => r.contactid)).not.toContain(first.body.value[0].contactid);
+    // Without a preference the sandbox's own (small) page size applies; $top is ignored next to the preference.
+    const unpreferred = await h.api('GET', 'contacts?$select=lastname');
+    expect(unpreferred.body.value).toHaveLength(25);
+    expect((await h.api('GET', 'contacts?$select=lastname&$top=3', { headers: { Prefer: 'odata.maxpagesize=10' } })).body.value).toHaveLength(10);
+    expect((await h.api('GET', 'contacts?$select=lastname', { headers: { Prefer: 'odata.maxpagesize=5001' } })).status).toBe(400);
+    expect((await h.api('GET', 'contacts?$skip=10')).status).toBe(400);
+    expect((await h.api('GET', 'contacts?$skiptoken=10')).status).toBe(400);
   });
 });
