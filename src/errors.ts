@@ -15,6 +15,7 @@ export const ERROR_CATALOGUE = {
   DS_ERR_UPSTREAM: { status: 502, title: 'An upstream service failed' },
   DS_ERR_THROTTLED: { status: 429, title: 'Throttled by an upstream service' },
   DS_ERR_CONFIG: { status: 500, title: 'Configuration is invalid' },
+  DS_ERR_UNSUPPORTED_LINK_SOURCE: { status: 501, title: 'No documented app-only path turns this source into links' },
   DS_ERR_POLICY_FILE: { status: 500, title: 'Policy file is invalid' },
   DS_ERR_INTERNAL: { status: 500, title: 'Internal error' },
 } as const;

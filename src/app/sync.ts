@@ -131,7 +131,7 @@ export function createSyncServices(deps: SyncDeps): SyncServices {
     subscriptions: () => subscriptionRows(store, now()),
     pollTodo: async () => pollTodo(await userIds(), delta),
     backfill: async (options) => backfillLinks({ graph, store, log, learner }, { ...options, userIds: options.userIds ?? (await userIds()) }),
-    importMappings: () => importExchangeMappings({ graph, dataverse, store, log, learner, crmUsers }),
+    importMappings: () => importExchangeMappings({ dataverse, log }),
     seams: {
       handleLifecycle: (notice) => getManager().handleLifecycle(notice),
       learnLinks: (event) => learner.learn(event),

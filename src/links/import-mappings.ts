@@ -1,136 +1,73 @@
 /**
  * The link import from `exchangesyncidmappings`, the table server-side sync keeps for every item it
- * tracks (Exchange entry id, CRM object id and type, owner). Entry ids are MAPI ids; Graph's
- * `translateExchangeIds` turns them into the immutable REST ids notifications carry (≤ 1,000 per call,
- * all of one mailbox). Rows are read from a stored `modifiedon` cursor, so a rerun reads only what
- * changed; rows unlinked in CRM or deleted in Exchange are skipped.
+ * tracks: `objectid` (a plain Guid, no lookup), `objecttypecode` (an Integer type code), the mailbox
+ * owner (`ownerid`; there is no userid column) and `exchangeentryid`.
+ *
+ * It refuses rather than guess. Dataverse does not document `exchangeentryid`'s format, and Graph's
+ * `translateExchangeIds` takes an `entryId` only as URL-safe base64 (an app-only call that one revision
+ * of its page lists as not supported), so no documented app-only path turns a mapping row into a
+ * Graph item id. A link made from a guess could make the service delete the wrong item; so when there
+ * are rows to link, the import fails with one coded error naming the reason and links nothing. Links
+ * form through the documented paths instead (backfill, webhooks, the service's own markers).
  */
-import type { Client } from '@microsoft/microsoft-graph-client';
 import { z } from 'zod';
 import type { DataverseClient } from '../dataverse/client.js';
-import type { OutlookItemKind } from '../domain/event.js';
-import { ENTITY_BY_ITEM_KIND } from '../domain/normalize-graph.js';
+import { DeleteSyncError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { Store } from '../store/index.js';
-import type { CrmUsers } from './crm-users.js';
-import type { LinkLearner } from './learn.js';
 
-export const IMPORT_CURSOR_NAMESPACE = 'cursor';
-export const IMPORT_CURSOR_KEY = 'exchangesyncidmappings';
-const TRANSLATE_MAX = 1000;
-
-/** The inverse of the Graph normaliser's item kind → table map. */
-const ITEM_KIND_BY_ENTITY: Readonly<Record<string, OutlookItemKind>> = Object.fromEntries(
-  Object.entries(ENTITY_BY_ITEM_KIND).map(([itemKind, entity]) => [entity, itemKind as OutlookItemKind]),
-);
+/** Object type codes of the tables the service syncs (appointment 4201, email 4202, task 4212, contact 2). */
+export const SYNCED_OBJECT_TYPE_CODES: Readonly<Record<number, string>> = { 4201: 'appointment', 4202: 'email', 4212: 'task', 2: 'contact' };
 
 const MappingRow = z.looseObject({
   exchangeentryid: z.string().nullable(),
-  _objectid_value: z.string().nullable(),
-  objecttypecode: z.string().nullable(),
+  objectid: z.string().nullable(),
+  objecttypecode: z.number().int().nullable(),
   _ownerid_value: z.string().nullable(),
   isdeletedinexchange: z.boolean().nullable().optional(),
   isunlinkedincrm: z.boolean().nullable().optional(),
-  modifiedon: z.string().nullable().optional(),
 });
 type MappingRow = z.infer<typeof MappingRow>;
 
-const Translated = z.looseObject({ value: z.array(z.looseObject({ sourceId: z.string(), targetId: z.string().nullish() })) });
-
 export interface ImportDeps {
-  graph: Client;
   dataverse: DataverseClient;
-  store: Store;
   log: Logger;
-  learner: LinkLearner;
-  crmUsers: CrmUsers;
 }
 
 export interface ImportSummary {
   rows: number;
+  /** Always 0: see the file comment (kept for the summary's shape). */
   linked: number;
   unchanged: number;
-  /** Unsupported table, no owner mailbox, or an entry id Graph could not translate. */
+  /** Rows for no synced table, without an owner or entry id, unlinked in CRM or deleted in Exchange. */
   skipped: number;
 }
 
-async function translate(graph: Client, userId: string, entryIds: string[]): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  for (let i = 0; i < entryIds.length; i += TRANSLATE_MAX) {
-    const answer = Translated.parse(
-      await graph.api(`/users/${encodeURIComponent(userId)}/translateExchangeIds`).post({
-        inputIds: entryIds.slice(i, i + TRANSLATE_MAX),
-        sourceIdType: 'entryId',
-        targetIdType: 'restImmutableEntryId',
-      }),
-    );
-    for (const t of answer.value) if (t.targetId) out.set(t.sourceId, t.targetId);
-  }
-  return out;
-}
-
-type UsableRow = MappingRow & { exchangeentryid: string; _objectid_value: string; objecttypecode: string; _ownerid_value: string };
-
-function usable(row: MappingRow): row is UsableRow {
-  return (
-    row.isdeletedinexchange !== true &&
-    row.isunlinkedincrm !== true &&
-    !!row.exchangeentryid &&
-    !!row._objectid_value &&
-    !!row._ownerid_value &&
-    !!row.objecttypecode &&
-    ITEM_KIND_BY_ENTITY[row.objecttypecode] !== undefined
-  );
+function tracked(row: MappingRow): string | null {
+  if (row.isdeletedinexchange === true || row.isunlinkedincrm === true) return null;
+  if (!row.exchangeentryid || !row.objectid || !row._ownerid_value || row.objecttypecode === null) return null;
+  return SYNCED_OBJECT_TYPE_CODES[row.objecttypecode] ?? null;
 }
 
 export async function importExchangeMappings(deps: ImportDeps): Promise<ImportSummary> {
-  const since = await deps.store.state.get(IMPORT_CURSOR_NAMESPACE, IMPORT_CURSOR_KEY);
   const rows = z.array(MappingRow).parse(
     await deps.dataverse.list('exchangesyncidmappings', {
-      select: ['exchangeentryid', '_objectid_value', 'objecttypecode', '_ownerid_value', 'isdeletedinexchange', 'isunlinkedincrm', 'modifiedon'],
-      ...(since === null ? {} : { filter: `modifiedon ge ${since}` }),
+      select: ['exchangeentryid', 'objectid', 'objecttypecode', '_ownerid_value', 'isdeletedinexchange', 'isunlinkedincrm'],
     }),
   );
-  const summary: ImportSummary = { rows: rows.length, linked: 0, unchanged: 0, skipped: 0 };
-  const byOwner = new Map<string, UsableRow[]>();
+  const byTable = new Map<string, number>();
   for (const row of rows) {
-    if (!usable(row)) {
-      summary.skipped += 1;
-      continue;
-    }
-    const owner = row._ownerid_value.toLowerCase();
-    byOwner.set(owner, [...(byOwner.get(owner) ?? []), row]);
+    const table = tracked(row);
+    if (table) byTable.set(table, (byTable.get(table) ?? 0) + 1);
   }
-  for (const [owner, ownerRows] of byOwner) {
-    const userId = await deps.crmUsers.entraIdOf(owner);
-    if (userId === null) {
-      summary.skipped += ownerRows.length;
-      continue;
-    }
-    const ids = await translate(deps.graph, userId, [...new Set(ownerRows.map((r) => r.exchangeentryid))]);
-    for (const row of ownerRows) {
-      const itemId = ids.get(row.exchangeentryid);
-      const itemKind = ITEM_KIND_BY_ENTITY[row.objecttypecode];
-      if (itemId === undefined || itemKind === undefined) {
-        summary.skipped += 1;
-        continue;
-      }
-      // The role is not in the mapping: `other` until the record's snapshot says more (the processor reads roles from it).
-      const result = await deps.learner.putLink({
-        crm: { entity: row.objecttypecode, id: row._objectid_value },
-        userId,
-        crmUserId: owner,
-        itemKind,
-        itemId,
-        role: 'other',
-        listId: null,
-        source: 'import',
-      });
-      summary[result] += 1;
-    }
+  const linkable = [...byTable.values()].reduce((a, b) => a + b, 0);
+  if (linkable > 0) {
+    const counts = [...byTable].map(([table, n]) => `${n} ${table}`).join(', ');
+    throw new DeleteSyncError(
+      'DS_ERR_UNSUPPORTED_LINK_SOURCE',
+      `exchangesyncidmappings: ${linkable} tracked rows (${counts}) not imported: Dataverse does not document the format of exchangeentryid, so no documented app-only call turns it into a Graph item id; links form through backfill and change notifications instead`,
+    );
   }
-  const latest = rows.map((r) => r.modifiedon ?? '').filter(Boolean).sort().at(-1);
-  if (latest !== undefined) await deps.store.state.set(IMPORT_CURSOR_NAMESPACE, IMPORT_CURSOR_KEY, latest);
-  deps.log.info('exchangesyncidmappings imported', { ...summary });
+  const summary: ImportSummary = { rows: rows.length, linked: 0, unchanged: 0, skipped: rows.length };
+  deps.log.info('exchangesyncidmappings read: nothing to import', { ...summary });
   return summary;
 }

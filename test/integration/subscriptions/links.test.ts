@@ -87,27 +87,16 @@ describe('links learned from a CRM Update', () => {
 });
 
 describe('links imported from exchangesyncidmappings', () => {
-  it('translates the entry ids and links once; a rerun reads only what changed', async () => {
+  it('refuses with one coded error, linking nothing, while exchangeentryid has no documented format', async () => {
     const [, max] = h.users;
     const contact = h.sandbox.graph.createContact(max!.id, { displayName: 'Synced By SSS' });
     await h.drain();
-    expect(await h.store.links.getByItem(max!.id, contact.id as string)).toBeNull();
     const crmContact = await h.sandbox.dataverse.createContact({ lastname: 'Synced', ownerId: max!.systemUserId });
-    // The sandbox's MAPI entry ids are the hex of the REST id.
-    const entryId = Buffer.from(contact.id as string, 'utf8').toString('hex').toUpperCase();
-    await h.sandbox.dataverse.linkExchangeItem(max!.systemUserId, { logicalName: 'contact', id: crmContact }, entryId);
+    await h.sandbox.dataverse.linkExchangeItem(max!.systemUserId, { logicalName: 'contact', id: crmContact }, Buffer.from(contact.id as string).toString('base64url'));
 
-    const first = await h.sync().importMappings();
-    expect(first).toMatchObject({ rows: 1, linked: 1, skipped: 0 });
-    expect(await h.store.links.getByItem(max!.id, contact.id as string)).toMatchObject({
-      crm: { entity: 'contact', id: crmContact },
-      source: 'import',
-      role: 'other',
-      crmUserId: max!.systemUserId.toLowerCase(),
-    });
-    const again = await h.sync().importMappings();
-    expect(again.linked).toBe(0);
-    expect(again.rows).toBeLessThanOrEqual(1);
+    const refusal = await h.sync().importMappings().catch((e: unknown) => e);
+    expect(refusal).toMatchObject({ code: 'DS_ERR_UNSUPPORTED_LINK_SOURCE', message: expect.stringContaining('1 tracked rows (1 contact)') });
+    expect(await h.store.links.getByItem(max!.id, contact.id as string)).toBeNull();
   });
 });
 
