@@ -91,10 +91,20 @@ describe('POST /api/dataverse/webhook', () => {
     expect(await queued()).toHaveLength(0);
   });
 
-  it('answers 415 for a body that is not JSON by content type', async () => {
-    const res = await handler()(request({ ...withKey, headers: { 'content-type': 'text/plain' }, body }));
-    expect(res.status).toBe(415);
-    expect(JSON.parse(res.body).code).toBe('DS_ERR_UNSUPPORTED_MEDIA_TYPE');
+  it.each([['text/plain'], ['application/x-www-form-urlencoded'], [undefined]])(
+    'accepts a JSON body with a valid key whatever its Content-Type (%s): Dataverse does not document it',
+    async (type) => {
+      const res = await handler()(request({ ...withKey, headers: { 'content-type': type }, body }));
+      expect(res.status).toBe(202);
+      expect(await queued()).toHaveLength(1);
+    },
+  );
+
+  it('answers 400 DS_ERR_BAD_JSON for a body that is not JSON, whatever its Content-Type', async () => {
+    const res = await handler()(request({ ...withKey, headers: { 'content-type': 'text/plain' }, body: 'hello' }));
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.body).code).toBe('DS_ERR_BAD_JSON');
+    expect(await queued()).toHaveLength(0);
   });
 
   it('answers 400 with a coded error naming the field for malformed bodies', async () => {
