@@ -42,6 +42,8 @@ export interface TableDef {
   isActivity?: boolean;
   /** The privilege Dataverse names when Delete is denied. */
   deletePrivilege?: string;
+  /** The privilege a read of the table needs (checked at the privilege level; read depth is not modelled). */
+  readPrivilege?: string;
   /** Only the sandbox writes rows (systemusers come from the directory, system jobs from the async service). */
   readOnlyTable?: boolean;
   /** statecode → default statuscode, applied when a client sets only statecode. */
@@ -101,6 +103,7 @@ const appointment: TableDef = {
   objectTypeCode: 4201,
   isActivity: true,
   deletePrivilege: 'prvDeleteActivity',
+  readPrivilege: 'prvReadActivity',
   defaultStatus: { 0: 1, 1: 3, 2: 4, 3: 5 },
   columns: {
     ...activity,
@@ -127,6 +130,7 @@ const task: TableDef = {
   objectTypeCode: 4212,
   isActivity: true,
   deletePrivilege: 'prvDeleteActivity',
+  readPrivilege: 'prvReadActivity',
   defaultStatus: { 0: 2, 1: 5, 2: 6 },
   columns: {
     ...activity,
@@ -148,6 +152,7 @@ const email: TableDef = {
   objectTypeCode: 4202,
   isActivity: true,
   deletePrivilege: 'prvDeleteActivity',
+  readPrivilege: 'prvReadActivity',
   defaultStatus: { 0: 1, 1: 2, 2: 5 },
   columns: {
     ...activity,
@@ -172,6 +177,7 @@ const contact: TableDef = {
   primaryName: 'fullname',
   objectTypeCode: 2,
   deletePrivilege: 'prvDeleteContact',
+  readPrivilege: 'prvReadContact',
   defaultStatus: { 0: 1, 1: 2 },
   columns: {
     contactid: { kind: 'guid' },
@@ -193,6 +199,7 @@ const account: TableDef = {
   primaryName: 'name',
   objectTypeCode: 1,
   deletePrivilege: 'prvDeleteAccount',
+  readPrivilege: 'prvReadAccount',
   defaultStatus: { 0: 1, 1: 2 },
   columns: {
     accountid: { kind: 'guid' },
@@ -211,6 +218,7 @@ const systemuser: TableDef = {
   primaryName: 'fullname',
   objectTypeCode: 8,
   readOnlyTable: true,
+  readPrivilege: 'prvReadUser',
   columns: {
     systemuserid: { kind: 'guid' },
     azureactivedirectoryobjectid: { kind: 'guid' },

@@ -207,6 +207,7 @@ export async function startDataverseServer(ctx: SandboxContext, options: Dataver
     }
     const table = target.table;
     if (!table) throw new DataverseFault(405, DV_CODE.odata, `${method} is not supported on '${path}'.`);
+    if (method === 'GET') state.assertRead(actor, table);
     if (target.navigation && method === 'GET') {
       state.retrieve(table, target.id as string);
       const query = parseQuery(partyTable, params, partyTable);

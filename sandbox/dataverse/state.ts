@@ -232,6 +232,16 @@ export class DataverseState {
     if (principals.some((p) => !this.canDelete(p, table, row))) throw recordAccessDenied(actor.user.systemUserId, 'DeleteAccess', table.logicalName, id);
   }
 
+  /** The privilege check of a read: the caller and, under impersonation, the application user must hold Read. */
+  assertRead(actor: Actor, table: TableDef): void {
+    const privilege = table.readPrivilege;
+    if (!privilege) return;
+    const principals = actor.initiating === actor.user ? [actor.user] : [actor.initiating, actor.user];
+    if (principals.some((p) => !this.security.holds(p, privilege))) {
+      throw privilegeDenied(actor.user.systemUserId, privilege, ` on OTC=${table.objectTypeCode} for entity '${table.logicalName}'`);
+    }
+  }
+
   /** RetrievePrincipalAccess: the rights `systemUserId` holds on the record (DeleteAccess only when Delete reaches it). */
   accessRights(systemUserId: string, table: TableDef, id: string): string[] {
     const user = this.userBySystemId(systemUserId);

@@ -1,6 +1,7 @@
 /** `delete-sync`: one registration per subcommand (src/cli/commands/<name>.ts). */
 import { register as registerBackfill } from './commands/backfill.js';
 import { register as registerDiscard } from './commands/discard.js';
+import { register as registerDoctor } from './commands/doctor.js';
 import { register as registerExplain } from './commands/explain.js';
 import { register as registerHeld } from './commands/held.js';
 import { register as registerRegister } from './commands/register.js';
@@ -18,5 +19,6 @@ registerDiscard(program);
 registerSubscribe(program);
 registerSubscriptions(program);
 registerBackfill(program);
+registerDoctor(program);
 
 process.exitCode = await runCli(program, process.argv);

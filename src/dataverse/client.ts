@@ -189,13 +189,19 @@ export class DataverseClient {
     return this.delete(this.entitySet(ref.entity), ref.id, { ...options, callerObjectId });
   }
 
-  /** The application user's own systemuserid (WhoAmI without impersonation), asked once. */
-  whoAmI(options: Pick<RequestOptions, 'deadline'> = {}): Promise<string> {
-    this.appUserId ??= this.send('GET', 'WhoAmI', undefined, { ...(options.deadline === undefined ? {} : { deadline: options.deadline }) }).then((answer) => {
-      const userId = (answer.body as { UserId?: unknown }).UserId;
-      if (typeof userId !== 'string') throw new DataverseError('WhoAmI answered without a UserId', answer.status, null);
-      return userId;
-    });
+  /**
+   * WhoAmI: the systemuserid a request runs as. Without `callerObjectId` it is the application user's
+   * own (asked once); with it, it proves that impersonating that user works.
+   */
+  whoAmI(options: RequestOptions = {}): Promise<string> {
+    const ask = () =>
+      this.send('GET', 'WhoAmI', undefined, options).then((answer) => {
+        const userId = (answer.body as { UserId?: unknown }).UserId;
+        if (typeof userId !== 'string') throw new DataverseError('WhoAmI answered without a UserId', answer.status, null);
+        return userId;
+      });
+    if (options.callerObjectId) return ask();
+    this.appUserId ??= ask();
     this.appUserId.catch(() => {
       this.appUserId = null;
     });
