@@ -53,6 +53,8 @@ export interface WorldOptions {
   logSink?: LogSink;
   /** Service settings to add or replace (e.g. MAX_DEQUEUE_COUNT). */
   env?: Record<string, string>;
+  /** Called with the sandbox as soon as it runs, before the service makes its first call (recording hooks). */
+  onSandbox?: (sb: TenantSandbox) => void;
 }
 
 /** A free loopback port, for a service started on it afterwards (in this process or a child). */
@@ -144,6 +146,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   try {
     const [azurite, sb]: [RunningAzurite, TenantSandbox] = await Promise.all([startAzurite(), startTenantSandbox()]);
     stops.push(() => azurite.stop(), () => sb.close());
+    options.onSandbox?.(sb);
     // Throttling is not the point here: answer 429s with an immediate retry.
     sb.faults.set('graph', { retryAfterSeconds: 0 });
     sb.faults.set('dataverse', { retryAfterSeconds: 0 });

@@ -253,7 +253,11 @@ export async function startDataverseServer(ctx: SandboxContext, options: Dataver
     }
   }
 
-  const service = await startHttpsService(ctx.cert, handle);
+  const service = await startHttpsService(ctx.cert, async (request) => {
+    const response = await handle(request);
+    state.recordExchange({ request, response });
+    return response;
+  });
   url = service.url;
   state = new DataverseState({ url, directory: ctx.directory, clock: ctx.clock, log: ctx.log, ...(options.webhooks ? { webhooks: options.webhooks } : {}) });
 

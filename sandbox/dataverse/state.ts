@@ -16,6 +16,12 @@ import { isRef, Store, type Cell, type EntityRef, type RecordSnapshot, type Row 
 import { WebhookDispatcher, type DeliveryRecord, type WebhookSettings } from './webhooks.js';
 import type { ParsedBody, PartyInput } from './webapi-json.js';
 
+/** One Web API call the sandbox answered, for recording hooks (conformance checks). */
+export interface DataverseExchange {
+  request: { method: string; url: string; headers: Record<string, string>; body: string };
+  response: { status: number; headers: Record<string, string>; body?: unknown } | 'drop';
+}
+
 /** Who an operation runs as, and who asked for it. */
 export interface Actor {
   /** The user the operation runs as (impersonated one, or the caller itself). */
@@ -118,6 +124,7 @@ export class DataverseState {
   private readonly clock: () => number;
   private readonly log: DeleteLog;
   private readonly host: string;
+  private readonly recorders = new Set<(exchange: DataverseExchange) => void>();
 
   constructor(options: DataverseStateOptions) {
     this.directory = options.directory;
@@ -127,6 +134,17 @@ export class DataverseState {
     this.organization = { id: randomUUID(), name: `unq${randomBytes(16).toString('hex')}`, businessUnitId: randomUUID() };
     this.webhooks = new WebhookDispatcher(this.store, { timeoutMs: 60_000, retryDelayMs: 50, asyncDelayMs: 5, ...options.webhooks }, this.clock);
     this.messageIds = seedMessages(this.store, this.clock());
+  }
+
+  /** Calls `listener` with every Web API call answered from now on; returns the function that stops it. */
+  record(listener: (exchange: DataverseExchange) => void): () => void {
+    this.recorders.add(listener);
+    return () => this.recorders.delete(listener);
+  }
+
+  /** The server reports each answered call here. */
+  recordExchange(exchange: DataverseExchange): void {
+    for (const listener of this.recorders) listener(exchange);
   }
 
   // ---- reads ------------------------------------------------------------------------------------

@@ -5,10 +5,24 @@
 import { expect } from 'vitest';
 import type { Observed, Scenario } from '../../demo/scenarios.js';
 import { startWorld, type World, type WorldOptions } from '../../demo/world.js';
+import { recordDataverse } from '../conformance/dataverse.js';
 import { usePerFile } from './per-file.js';
 
+/**
+ * The world for one file. Every Dataverse call the service makes in it is recorded and, when the file
+ * ends, checked against the pinned table reference (test/conformance/dataverse.ts): a violation fails the file.
+ */
 export function useWorld(options: WorldOptions = {}): () => World {
-  return usePerFile('the world', () => startWorld(options), (world) => world.close());
+  let dataverse: ReturnType<typeof recordDataverse> | undefined;
+  const onSandbox: WorldOptions['onSandbox'] = (sb) => {
+    dataverse = recordDataverse(sb.dataverse);
+    options.onSandbox?.(sb);
+  };
+  return usePerFile('the world', () => startWorld({ ...options, onSandbox }), async (world) => {
+    const report = dataverse?.report();
+    await world.close();
+    expect(report?.violations ?? [], 'Dataverse calls the real service would refuse or type otherwise').toEqual([]);
+  });
 }
 
 /**
