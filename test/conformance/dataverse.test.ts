@@ -36,14 +36,16 @@ describe('Dataverse conformance', () => {
     await h.api('GET', `exchangesyncidmappings?$select=objectid&$filter=_userid_value eq ${h.alice.systemUserId}`);
     await h.api('GET', `exchangesyncidmappings?$select=objectid,objecttypecode,exchangeentryid,_ownerid_value&$filter=objecttypecode eq 4201`);
     await h.api('GET', 'appointments?$select=activityid,globalobjectid,_ownerid_value,statecode&$expand=appointment_activity_parties($select=participationtypemask)');
+    await h.api('GET', 'appointments?$select=activityid&$expand=appointment_activity_parties($select=_participationtypemask_value)');
     await h.api('GET', 'contacts?$select=lastname');
     recording.stop();
     const report = recording.report();
     expect(report.violations).toEqual([
       "GET /api/data/v9.2/exchangesyncidmappings: exchangesyncidmapping.objectid is Uniqueidentifier, not a lookup: there is no '_objectid_value'",
       "GET /api/data/v9.2/exchangesyncidmappings: exchangesyncidmapping has no column 'userid'",
+      "GET /api/data/v9.2/appointments: activityparty.participationtypemask is Picklist, not a lookup: there is no '_participationtypemask_value'",
     ]);
-    expect(report.checked).toBe(4);
+    expect(report.checked).toBe(5);
     expect([...report.unpinned]).toEqual(['contacts']);
   });
 });

@@ -126,6 +126,12 @@ function checkRequest(table: PinnedTable & { name: string }, exchange: Dataverse
   for (const item of (url.searchParams.get('$expand') ?? '').split(/,(?![^(]*\))/).filter(Boolean)) {
     const navigation = item.split('(')[0] as string;
     if (!table.navigations.includes(navigation)) problems.push(`${table.name} has no navigation '${navigation}' in the pinned relationships`);
+    const inner = /\$select=([^;)]*)/.exec(item)?.[1];
+    const parties = partyTable();
+    for (const p of inner && parties ? inner.split(',') : []) {
+      const problem = propertyProblem(parties as PinnedTable & { name: string }, p.trim());
+      if (problem) problems.push(problem);
+    }
   }
   if (!exchange.request.body || !['POST', 'PATCH'].includes(exchange.request.method)) return;
   const body = JSON.parse(exchange.request.body) as Record<string, unknown>;
@@ -141,9 +147,19 @@ function checkRequest(table: PinnedTable & { name: string }, exchange: Dataverse
   }
 }
 
+/** The activity party table: what every activity's `<table>_activity_parties` navigation holds. */
+function partyTable(): (PinnedTable & { name: string }) | undefined {
+  return bySet.get('activityparties');
+}
+
 function checkRow(table: PinnedTable & { name: string }, row: Record<string, unknown>, problems: string[]): void {
   for (const [key, value] of Object.entries(row)) {
-    if (key.startsWith('@') || key.includes('@') || table.navigations.includes(key)) continue;
+    if (table.navigations.includes(key)) {
+      const parties = partyTable();
+      if (parties && Array.isArray(value)) for (const party of value) checkRow(parties, party as Record<string, unknown>, problems);
+      continue;
+    }
+    if (key.startsWith('@') || key.includes('@')) continue;
     const problem = propertyProblem(table, key) ?? valueProblem(table, key, value);
     if (problem) problems.push(problem);
   }
