@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config.js';
 import { DeleteSyncError } from '../../errors.js';
-import { runDoctor, type CheckResult } from '../doctor-checks.js';
+import type { CheckResult } from '../doctor-checks.js';
 import { createCliService, SYNC_ENV_HELP } from '../sync-env.js';
 
 const ABOUT = `
@@ -38,6 +38,8 @@ export function register(program: Command): void {
         throw new DeleteSyncError('DS_ERR_CONFIG', 'DATAVERSE_URL is required', { field: 'DATAVERSE_URL' });
       }
       const { sync, clients } = service;
+      // Loaded on use: the other commands start without the checks' modules.
+      const { runDoctor } = await import('../doctor-checks.js');
       const results = await runDoctor({
         credential: clients.credential,
         dataverse: clients.dataverse,
