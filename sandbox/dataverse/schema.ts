@@ -303,7 +303,12 @@ const serviceendpoint: TableDef = {
     namespaceformat: { kind: 'choice', labels: { 1: 'Namespace Name', 2: 'Namespace Address' } },
     connectionmode: { kind: 'choice', labels: { 1: 'Normal', 2: 'Federated' } },
     userclaim: { kind: 'choice', labels: { 1: 'None', 2: 'UserId', 3: 'UserInfo' } },
-    ...system,
+    // The table reference lists no versionnumber for serviceendpoint: it has no row version.
+    createdon: system.createdon as ColumnDef,
+    modifiedon: system.modifiedon as ColumnDef,
+    createdby: system.createdby as ColumnDef,
+    modifiedby: system.modifiedby as ColumnDef,
+    modifiedonbehalfby: system.modifiedonbehalfby as ColumnDef,
   },
 };
 

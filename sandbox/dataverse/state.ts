@@ -113,6 +113,22 @@ function tableOrThrow(logicalName: string): TableDef {
   return table;
 }
 
+/**
+ * The columns the platform sets on a write, limited to those the table has: serviceendpoint, for one,
+ * has no versionnumber (its table reference lists none), so it gets no row version and no ETag.
+ */
+function platformColumns(table: TableDef, actor: Actor, now: number, version: number, created: boolean): Row {
+  const user = { logicalName: 'systemuser', id: actor.user.systemUserId };
+  const stamps: Row = {
+    ...(created ? { createdon: now, createdby: user } : {}),
+    modifiedon: now,
+    modifiedby: user,
+    modifiedonbehalfby: actor.initiating === actor.user ? null : { logicalName: 'systemuser', id: actor.initiating.systemUserId },
+    versionnumber: version,
+  };
+  return Object.fromEntries(Object.entries(stamps).filter(([column]) => column in table.columns));
+}
+
 export class DataverseState {
   readonly store = new Store();
   /** Security roles: tests change a user's privileges and depths here. */
@@ -287,15 +303,7 @@ export class DataverseState {
     const now = this.clock();
     const row: Row = {};
     for (const [name, def] of Object.entries(table.columns)) if (def.kind !== 'partylist') row[name] = null;
-    Object.assign(row, body.values, {
-      [table.primaryId]: id,
-      createdon: now,
-      modifiedon: now,
-      createdby: { logicalName: 'systemuser', id: actor.user.systemUserId },
-      modifiedby: { logicalName: 'systemuser', id: actor.user.systemUserId },
-      modifiedonbehalfby: actor.initiating === actor.user ? null : { logicalName: 'systemuser', id: actor.initiating.systemUserId },
-      versionnumber: 1,
-    });
+    Object.assign(row, body.values, { [table.primaryId]: id }, platformColumns(table, actor, now, 1, true));
     if ('ownerid' in table.columns) {
       row.ownerid ??= { logicalName: 'systemuser', id: actor.user.systemUserId };
       row.owningbusinessunit = { logicalName: 'businessunit', id: this.organization.businessUnitId };
@@ -317,10 +325,7 @@ export class DataverseState {
     const existing = this.retrieve(table, id);
     const row: Row = { ...existing, ...body.values };
     row[table.primaryId] = existing[table.primaryId] as Cell;
-    row.modifiedon = this.clock();
-    row.modifiedby = { logicalName: 'systemuser', id: actor.user.systemUserId };
-    row.modifiedonbehalfby = actor.initiating === actor.user ? null : { logicalName: 'systemuser', id: actor.initiating.systemUserId };
-    row.versionnumber = Number(existing.versionnumber ?? 0) + 1;
+    Object.assign(row, platformColumns(table, actor, this.clock(), Number(existing.versionnumber ?? 0) + 1, false));
     if ('statecode' in body.values && !('statuscode' in body.values)) row.statuscode = null;
     this.applyStateDefaults(table, row);
     this.deriveColumns(table, row);

@@ -4,7 +4,7 @@
  * metadata/dataverse-tables.json). A `$select`, `$filter`, `$orderby`, `$expand`, body property or
  * answered property that the real table does not have, or has with another type (a lookup read as a
  * plain column, a Guid column read as `_x_value`, an Integer served as a name), is a violation.
- * Tables without a pinned extract are reported apart, so the gap stays visible.
+ * A call to a table without a pinned extract is a problem too: nothing about it could be checked.
  */
 import { readFileSync } from 'node:fs';
 import type { DataverseExchange } from '../../sandbox/dataverse/state.js';
@@ -202,6 +202,11 @@ export function checkSchema(tables: readonly TableDef[]): string[] {
     }
   }
   return problems;
+}
+
+/** Everything that fails a recording: each violation, and each table called that has no pinned extract. */
+export function conformanceProblems(report: ConformanceReport): string[] {
+  return [...report.violations, ...[...report.unpinned].map((set) => `${set}: no pinned table reference, so its calls were not checked`)];
 }
 
 /** Records every exchange of `state` from now on; `report()` checks what was recorded. */

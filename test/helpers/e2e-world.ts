@@ -5,12 +5,13 @@
 import { expect } from 'vitest';
 import type { Observed, Scenario } from '../../demo/scenarios.js';
 import { startWorld, type World, type WorldOptions } from '../../demo/world.js';
-import { recordDataverse } from '../conformance/dataverse.js';
+import { conformanceProblems, recordDataverse } from '../conformance/dataverse.js';
 import { usePerFile } from './per-file.js';
 
 /**
  * The world for one file. Every Dataverse call the service makes in it is recorded and, when the file
- * ends, checked against the pinned table reference (test/conformance/dataverse.ts): a violation fails the file.
+ * ends, checked against the pinned table reference (test/conformance/dataverse.ts): a violation, or a
+ * call to a table with no pinned extract, fails the file.
  */
 export function useWorld(options: WorldOptions = {}): () => World {
   let dataverse: ReturnType<typeof recordDataverse> | undefined;
@@ -21,7 +22,7 @@ export function useWorld(options: WorldOptions = {}): () => World {
   return usePerFile('the world', () => startWorld({ ...options, onSandbox }), async (world) => {
     const report = dataverse?.report();
     await world.close();
-    expect(report?.violations ?? [], 'Dataverse calls the real service would refuse or type otherwise').toEqual([]);
+    expect(report ? conformanceProblems(report) : ['no Dataverse recording'], 'Dataverse calls the real service would refuse, type otherwise, or that went unchecked').toEqual([]);
   });
 }
 
