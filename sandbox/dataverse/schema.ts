@@ -42,7 +42,7 @@ export interface TableDef {
   isActivity?: boolean;
   /** The privilege Dataverse names when Delete is denied. */
   deletePrivilege?: string;
-  /** The privilege a read of the table needs (checked at the privilege level; read depth is not modelled). */
+  /** The privilege a read of the table needs; its depth decides which rows a read reaches. */
   readPrivilege?: string;
   /** Only the sandbox writes rows (systemusers come from the directory, system jobs from the async service). */
   readOnlyTable?: boolean;

@@ -129,12 +129,12 @@ export async function startDataverseServer(ctx: SandboxContext, options: Dataver
    * sandbox's smaller size; `@odata.nextLink` is absolute and carries an opaque paging cookie that must
    * come back unchanged. With a page size preference, `$top` is ignored, as Dataverse documents.
    */
-  function list(table: TableDef, params: URLSearchParams, prefer: Prefer): RawResponse {
+  function list(table: TableDef, params: URLSearchParams, prefer: Prefer, actor: Actor): RawResponse {
     const query = parseQuery(table, params, partyTable, partyNavigation(table));
     if (prefer.maxPageSize !== undefined && (!Number.isInteger(prefer.maxPageSize) || prefer.maxPageSize < 1 || prefer.maxPageSize > MAX_PAGE_SIZE)) {
       throw badRequest(`The odata.maxpagesize preference must be a whole number from 1 to ${MAX_PAGE_SIZE}.`, DV_CODE.invalidArgument);
     }
-    const all = applyQuery(state.rows(table), prefer.maxPageSize === undefined ? query : { ...query, top: undefined });
+    const all = applyQuery(state.rowsAs(actor, table), prefer.maxPageSize === undefined ? query : { ...query, top: undefined });
     const pageSize = Math.min(prefer.maxPageSize ?? MAX_PAGE_SIZE, serverPageSize);
     const page = all.slice(query.skip, query.skip + pageSize);
     const body: Record<string, unknown> = {
@@ -160,7 +160,7 @@ export async function startDataverseServer(ctx: SandboxContext, options: Dataver
     switch (request.method) {
       case 'GET': {
         const query = parseQuery(table, params, partyTable, partyNavigation(table));
-        const out: Record<string, unknown> = { '@odata.context': context(table, query.select, '/$entity'), ...rowToJson(table, state.retrieve(table, id), jsonOptions(prefer, query.select)) };
+        const out: Record<string, unknown> = { '@odata.context': context(table, query.select, '/$entity'), ...rowToJson(table, state.retrieveAs(actor, table, id), jsonOptions(prefer, query.select)) };
         for (const expand of query.expand) out[expand.navigation] = partiesJson(id, prefer, expand.select);
         return json(200, out);
       }
@@ -209,13 +209,13 @@ export async function startDataverseServer(ctx: SandboxContext, options: Dataver
     if (!table) throw new DataverseFault(405, DV_CODE.odata, `${method} is not supported on '${path}'.`);
     if (method === 'GET') state.assertRead(actor, table);
     if (target.navigation && method === 'GET') {
-      state.retrieve(table, target.id as string);
+      state.retrieveAs(actor, table, target.id as string);
       const query = parseQuery(partyTable, params, partyTable);
       const rows = applyQuery(state.parties(target.id as string), query);
       return json(200, { '@odata.context': context(partyTable, query.select), value: rows.map((p) => rowToJson(partyTable, p, jsonOptions(prefer, query.select))) });
     }
     if (target.id && !target.navigation) return record(request, table, target.id, params, prefer, actor);
-    if (!target.id && method === 'GET') return list(table, params, prefer);
+    if (!target.id && method === 'GET') return list(table, params, prefer, actor);
     if (!target.id && method === 'POST') return created(table, await state.create(actor, table, parseBody(table, readJson(request.body))), prefer, params);
     throw new DataverseFault(405, DV_CODE.odata, `${method} is not supported on '${path}'.`);
   }

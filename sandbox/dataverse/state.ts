@@ -276,12 +276,36 @@ export class DataverseState {
     }
   }
 
-  /** RetrievePrincipalAccess: the rights `systemUserId` holds on the record (DeleteAccess only when Delete reaches it). */
+  /**
+   * The access check of a read, after the privilege check: Read's depth must reach the row, for the
+   * caller and, under impersonation, the application user (Learn: How access to a record is determined).
+   */
+  canRead(actor: Actor, table: TableDef, row: Row): boolean {
+    const privilege = table.readPrivilege;
+    if (!privilege) return true;
+    const principals = actor.initiating === actor.user ? [actor.user] : [actor.initiating, actor.user];
+    return principals.every((p) => this.security.reaches(p, privilege, this.ownerOf(row)));
+  }
+
+  /** A single-record read: the row, or 0x80048306 when Read's depth does not reach it. */
+  retrieveAs(actor: Actor, table: TableDef, id: string): Row {
+    const row = this.retrieve(table, id);
+    if (!this.canRead(actor, table, row)) throw recordAccessDenied(actor.user.systemUserId, 'ReadAccess', table.logicalName, id);
+    return row;
+  }
+
+  /** A collection read: only the rows Read's depth reaches; the others are left out, not refused. */
+  rowsAs(actor: Actor, table: TableDef): Row[] {
+    return this.rows(table).filter((row) => this.canRead(actor, table, row));
+  }
+
+  /** RetrievePrincipalAccess: the rights `systemUserId` holds on the record (ReadAccess, DeleteAccess only when that privilege's depth reaches it). */
   accessRights(systemUserId: string, table: TableDef, id: string): string[] {
     const user = this.userBySystemId(systemUserId);
     if (!user) throw recordNotFound('systemuser', systemUserId);
     const row = this.retrieve(table, id);
-    return ACCESS_RIGHTS.filter((right) => right !== 'DeleteAccess' || this.canDelete(user, table, row));
+    const readable = !table.readPrivilege || this.security.reaches(user, table.readPrivilege, this.ownerOf(row));
+    return ACCESS_RIGHTS.filter((right) => (right === 'DeleteAccess' ? this.canDelete(user, table, row) : right !== 'ReadAccess' || readable));
   }
 
   /** RetrieveUserPrivileges: what the user holds through their roles and their teams. */

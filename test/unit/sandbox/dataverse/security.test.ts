@@ -80,6 +80,8 @@ describe('Dataverse sandbox: the intersection of privileges under impersonation'
     h.server.state.security.set(h.app.systemUserId, 'prvDeleteActivity', { depth: 'Global', via: 'role' });
     h.server.state.security.set(h.app.systemUserId, 'prvActOnBehalfOfAnotherUser', { depth: 'Global', via: 'role' });
     h.server.state.security.set(h.alice.systemUserId, 'prvDeleteActivity', { depth: 'Global', via: 'role' });
+    h.server.state.security.set(h.app.systemUserId, 'prvReadActivity', { depth: 'Global', via: 'role' });
+    h.server.state.security.set(h.alice.systemUserId, 'prvReadActivity', { depth: 'Global', via: 'role' });
   };
   afterEach(reset);
 
@@ -104,6 +106,47 @@ describe('Dataverse sandbox: the intersection of privileges under impersonation'
     const own = await aliceMeeting();
     expect((await h.api('DELETE', `appointments(${own})`, { headers: { CallerObjectId: h.alice.id } })).body.error.code).toBe('0x80048306');
     expect(h.server.state.exists('appointment', own)).toBe(true);
+  });
+
+  it('refuses a single read with 403 0x80048306 when Read’s depth does not reach the record, and leaves it out of a collection', async () => {
+    const bobs = await h.server.state.createAppointment({ subject: 'Bob owns it', start: Date.now() + 86_400_000, end: Date.now() + 90_000_000, organizer: { logicalName: 'systemuser', id: h.bob.systemUserId } });
+    const own = await aliceMeeting();
+    h.server.state.security.set(h.alice.systemUserId, 'prvReadActivity', { depth: 'Basic', via: 'role' });
+    const asAlice = { headers: { CallerObjectId: h.alice.id } };
+    const single = await h.api('GET', `appointments(${bobs})?$select=subject`, asAlice);
+    expect(single.status).toBe(403);
+    expect(single.body.error).toEqual({ code: '0x80048306', message: expect.stringContaining(`does not have ReadAccess right(s) for record with id ${bobs}`) });
+    expect((await h.api('GET', `appointments(${bobs})/appointment_activity_parties`, asAlice)).body.error.code).toBe('0x80048306');
+    expect((await h.api('GET', `appointments(${own})?$select=subject`, asAlice)).status).toBe(200);
+    const listed = await h.api('GET', 'appointments?$select=activityid', asAlice);
+    expect(listed.status).toBe(200);
+    const ids = (listed.body.value as { activityid: string }[]).map((r) => r.activityid);
+    expect(ids).toContain(own);
+    expect(ids).not.toContain(bobs);
+    // At Organization depth (the default here) the same reads reach Bob's meeting.
+    reset();
+    expect((await h.api('GET', `appointments(${bobs})?$select=subject`, asAlice)).status).toBe(200);
+  });
+
+  it('applies the application user’s Read depth too, with or without impersonation', async () => {
+    const own = await aliceMeeting();
+    h.server.state.security.set(h.app.systemUserId, 'prvReadActivity', { depth: 'Basic', via: 'role' });
+    expect((await h.api('GET', `appointments(${own})?$select=subject`, { headers: { CallerObjectId: h.alice.id } })).body.error.code).toBe('0x80048306');
+    expect((await h.api('GET', `appointments(${own})?$select=subject`)).body.error.code).toBe('0x80048306');
+    const listed = await h.api('GET', 'appointments?$select=activityid');
+    expect((listed.body.value as { activityid: string }[]).map((r) => r.activityid)).not.toContain(own);
+  });
+
+  it('answers RetrievePrincipalAccess with ReadAccess only where Read’s depth reaches', async () => {
+    h.server.state.security.set(h.alice.systemUserId, 'prvReadActivity', { depth: 'Basic', via: 'role' });
+    const own = await aliceMeeting();
+    const bobs = await h.server.state.createAppointment({ subject: 'Bob owns it', start: Date.now() + 86_400_000, end: Date.now() + 90_000_000, organizer: { logicalName: 'systemuser', id: h.bob.systemUserId } });
+    const rights = async (id: string) => {
+      const target = encodeURIComponent(`{'@odata.id':'appointments(${id})'}`);
+      return ((await h.api('GET', `systemusers(${h.alice.systemUserId})/Microsoft.Dynamics.CRM.RetrievePrincipalAccess(Target=@t)?@t=${target}`)).body.AccessRights as string).split(', ');
+    };
+    expect(await rights(own)).toContain('ReadAccess');
+    expect(await rights(bobs)).not.toContain('ReadAccess');
   });
 
   it('does not let prvActOnBehalfOfAnotherUser inherited through a team impersonate, though RetrieveUserPrivileges lists it', async () => {
