@@ -1,7 +1,9 @@
 /**
  * The KQL and the workbook read what the telemetry writes: every event name, metric name and
  * customDimensions key they use is one src/telemetry emits, and the workbook runs the same queries as
- * infra/queries/*.kql (the "why" query with its two id parameters filled in by the workbook).
+ * infra/queries/*.kql (the "why" query with its two id parameters filled in by the workbook). Every query
+ * parses and analyses without an error in the official Kusto parser, against the Application Insights
+ * tables (./kusto.ts). What the queries return over real exporter output: test/unit/telemetry/exporter.test.ts.
  */
 import { readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -9,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { ALLOWED_ATTRIBUTES } from '../../../src/telemetry/attributes.js';
 import { EVENT_NAMES, METRIC_NAMES } from '../../../src/telemetry/recorder.js';
 import { infraDir, readRepoFile } from './bicep.js';
+import { kustoDiagnostics } from './kusto.js';
 
 const queryFiles = readdirSync(resolve(infraDir, 'queries')).filter((f) => f.endsWith('.kql'));
 const queries = new Map(queryFiles.map((f) => [f.replace(/\.kql$/, ''), readRepoFile(`infra/queries/${f}`)]));
@@ -41,10 +44,15 @@ describe('KQL queries', () => {
     );
   });
 
-  it('find a record by CRM record id or by mailbox item id', () => {
+  it('find a record by CRM record id or by mailbox item id, and never join on an empty eventId', () => {
     const why = queries.get('why-record')!;
-    expect(why).toMatch(/customDimensions\.crmRecordId\) =~ crmRecordId/);
-    expect(why).toMatch(/customDimensions\.mailboxItemId\) == mailboxItemId/);
+    expect(why).toMatch(/tostring\(d\.crmRecordId\) =~ crmRecordId/);
+    expect(why).toMatch(/tostring\(d\.mailboxItemId\) == mailboxItemId/);
+    expect(why.match(/isnotempty\(tostring\(d\.eventId\)\)/g)).toHaveLength(2);
+  });
+
+  it('leave creates, updates and echoes out of the decisions-by-rule chart', () => {
+    expect(queries.get('decisions-by-rule')).toContain('!in ("not-a-delete", "system.echo")');
   });
 
   it('use only event names, metric names and dimensions the telemetry emits', () => {
@@ -65,6 +73,33 @@ describe('KQL queries', () => {
     }
     expect(dimensionsChecked).toBeGreaterThan(30);
   });
+});
+
+/** Errors only: warnings (e.g. a suggestion to use `has`) do not stop a query from running. */
+const errorsOf = (query: string) => kustoDiagnostics(query).filter((d) => d.severity === 'Error');
+
+/** A workbook replaces `{Name}` with the parameter's value before running the query. */
+const withParameterValues = (query: string) => query.replace(/\{CrmRecordId\}/g, '0b6c7f1e-3d2a-4f55-8e61-2a9d4c7b1e05').replace(/\{MailboxItemId\}/g, 'AAMkADk=');
+
+describe('the official Kusto parser', () => {
+  it('reports what the Logs blade would: bad syntax, an unbracketed keyword, an unknown table or column', () => {
+    expect(errorsOf('customEvents | where name == ')).not.toEqual([]);
+    expect(errorsOf('customEvents | project kind = name').map((d) => d.code)).toEqual(['KS228']);
+    expect(errorsOf('customEvent | take 1').map((d) => d.code)).toEqual(['KS204']);
+    expect(errorsOf('customEvents | project operationId').map((d) => d.code)).toEqual(['KS142']);
+    expect(errorsOf('customEvents | project timestamp, name, operation_Id, customDimensions.eventId')).toEqual([]);
+  });
+
+  it.each([...queries])('parses and analyses infra/queries/%s.kql without an error', (_name, text) => {
+    expect(errorsOf(text)).toEqual([]);
+  });
+
+  it.each(workbook.items.filter((i) => i.type === 3).map((i) => [i.name, i.content.query ?? ''] as const))(
+    'parses and analyses the workbook query %s without an error',
+    (_name, text) => {
+      expect(errorsOf(withParameterValues(text))).toEqual([]);
+    },
+  );
 });
 
 describe('workbook.json', () => {
