@@ -2,10 +2,18 @@
  * `npm run demo`: starts Azurite, the tenant sandbox and the service (over real HTTP on loopback),
  * registers the Dataverse webhook steps and the Graph subscriptions with the deployment's own code,
  * plays every row of the deletion table in both directions, and prints what was expected next to what
- * happened. Exits 0 only when every row matches.
+ * happened. Exits 0 only when every row matches. With APPLICATIONINSIGHTS_CONNECTION_STRING set, the
+ * service's telemetry goes there (or to any ingestion endpoint the string names), as from `npm start`.
  */
-import { describeState, matches, SCENARIOS, type Observed, type Scenario } from './scenarios.js';
-import { startWorld, type World } from './world.js';
+import { startTelemetryFromEnv } from '../src/telemetry/index.js';
+import type { Observed, Scenario } from './scenarios.js';
+import type { World } from './world.js';
+
+// Telemetry first (APPLICATIONINSIGHTS_CONNECTION_STRING, as the hosts read it): the HTTP instrumentation
+// sees only the modules loaded after it, so the service's own modules are imported below.
+const telemetry = await startTelemetryFromEnv();
+const { describeState, matches, SCENARIOS } = await import('./scenarios.js');
+const { startWorld } = await import('./world.js');
 
 interface Result {
   scenario: Scenario;
@@ -65,6 +73,7 @@ try {
   say(`  sandbox      Graph ${sb.graphUrl}, Dataverse ${sb.dataverseUrl} (HTTPS, certificate made at start)`);
   say(`  registered   ${steps} Dataverse steps with ${images} pre-images; ${sb.graph.listSubscriptions().length} Graph subscriptions`);
   say(`  people       ${Object.values(users).map((u) => `${u.displayName}${u.canDelete ? '' : ' (no Delete privilege)'}`).join(', ')}`);
+  say(`  telemetry    ${telemetry.enabled ? 'on: decisions, requests and metrics go to APPLICATIONINSIGHTS_CONNECTION_STRING' : 'off (set APPLICATIONINSIGHTS_CONNECTION_STRING to send it)'}`);
   say(`  ready after  ${elapsed()}\n`);
 
   const results: Result[] = [];
@@ -84,5 +93,6 @@ try {
   if (logLines.length > 0) say(`\nService log (last 20):\n${logLines.slice(-20).join('\n')}`);
 } finally {
   await world?.close();
+  await telemetry.shutdown();
 }
 process.exit(exitCode);

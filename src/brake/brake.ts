@@ -18,6 +18,7 @@ import type { Logger } from '../log.js';
 import type { Facts } from '../policy/types.js';
 import type { DecisionRecord } from '../store/decisions.js';
 import type { Store } from '../store/index.js';
+import { subjectOf, type EventSubject } from '../telemetry/recorder.js';
 import { heldDeletes, type BrakeLimit, type HeldDelete, type HeldDeletes } from './held.js';
 import { deleteWindow } from './window.js';
 
@@ -26,8 +27,8 @@ export interface BrakeDeps {
   limits: Config['brake'];
   now: () => Date;
   log: Logger;
-  /** Alert: the telemetry recorder's recordHeld. */
-  onHeld: (count: number, info: { eventId: string; ruleId: string }) => void;
+  /** Alert: the telemetry recorder's recordHeld, told what was held (input, record, mailbox item). */
+  onHeld: (count: number, info: EventSubject & { ruleId: string }) => void;
 }
 
 export interface MassDeleteBrake {
@@ -108,7 +109,7 @@ export function createBrake(deps: BrakeDeps): MassDeleteBrake {
     const result = heldRecord(record, describeLimit(limit, initiator), entry.heldAt);
     await deps.store.decisions.put(result);
     if (already === null) {
-      deps.onHeld(1, { eventId: event.id, ruleId: record.ruleId });
+      deps.onHeld(1, { ...subjectOf(event, record.facts?.crmRef), ruleId: record.ruleId });
       log.warn('propagated delete held', { eventId: event.id, ruleId: record.ruleId, limit, targets: record.targets.length });
     }
     return result;

@@ -4,11 +4,13 @@
  */
 import type { Store } from '../store/index.js';
 import type { EnqueueResult, QueueMessage } from '../store/messages.js';
+import { activeTraceparent } from '../telemetry/index.js';
 
 export async function enqueueOnce(store: Store, key: string, message: QueueMessage, at: Date): Promise<EnqueueResult> {
   const claimed = await store.dedupe.claim(key, at);
   if (claimed === null) return 'duplicate';
-  await store.queue.send(message);
+  const traceparent = activeTraceparent();
+  await store.queue.send(traceparent === undefined ? message : { ...message, traceparent });
   await store.dedupe.markEnqueued(key, claimed);
   return 'enqueued';
 }

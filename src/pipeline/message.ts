@@ -7,7 +7,7 @@ import { DeleteSyncError, isDeleteSyncError } from '../errors.js';
 import { redactText } from '../log.js';
 import type { DecisionRecord } from '../store/decisions.js';
 import { LifecycleNotice, PENDING_LIFECYCLE_NAMESPACE, QueueMessage } from '../store/messages.js';
-import { recordPoison as recordPoisonTelemetry, recordQueueAge } from '../telemetry/index.js';
+import { recordPoison as recordPoisonTelemetry, recordQueueAge, subjectOf, withTraceparent } from '../telemetry/index.js';
 import { inputSummary, processEvent, recordKeyOf, type ProcessorDeps } from './processor.js';
 
 export interface MessageMeta {
@@ -44,7 +44,12 @@ export function parseQueueMessage(body: unknown): QueueMessage {
   return parsed.data;
 }
 
-export async function processMessage(message: QueueMessage, deps: PipelineDeps): Promise<void> {
+/** Processing belongs to the receiving request's trace (telemetry): its decision shares that operation. */
+export function processMessage(message: QueueMessage, deps: PipelineDeps): Promise<void> {
+  return withTraceparent(message.traceparent, () => dispatch(message, deps));
+}
+
+async function dispatch(message: QueueMessage, deps: PipelineDeps): Promise<void> {
   if (message.kind === 'change') {
     recordQueueAge(Math.max(0, deps.now().getTime() - Date.parse(message.event.receivedAt)));
     await processEvent(message.event, deps);
@@ -82,7 +87,11 @@ export async function recordPoison(body: unknown, meta: MessageMeta, error: unkn
     message = null;
   }
   const { id, recordKey, event } = identify(message, meta);
-  recordPoisonTelemetry({ eventId: id, errorCode: isDeleteSyncError(error) ? error.code : undefined, dequeueCount: meta.dequeueCount });
+  // The Poison event names the record and the item (why-record finds it by them) and shares the request's operation.
+  const subject = event === null ? { eventId: id } : subjectOf(event);
+  withTraceparent(message?.traceparent, () =>
+    recordPoisonTelemetry({ ...subject, errorCode: isDeleteSyncError(error) ? error.code : undefined, dequeueCount: meta.dequeueCount }),
+  );
   const record: DecisionRecord = {
     id,
     recordKey,

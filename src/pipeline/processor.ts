@@ -24,7 +24,7 @@ import {
 } from '../store/decisions.js';
 import type { Store } from '../store/index.js';
 import type { TombstoneTarget } from '../store/tombstones.js';
-import { recordDecision, type DecisionTelemetry } from '../telemetry/index.js';
+import { recordDecision, subjectOf, type DecisionTelemetry } from '../telemetry/index.js';
 import { gatherFacts, type ReadSnapshot } from './gather-facts.js';
 
 /** Carries out a decision; one outcome per target (the executor's part, injected). */
@@ -168,15 +168,9 @@ function decisionTelemetry(record: DecisionRecord, event: DomainEvent, durationM
   const outcomes: DecisionTelemetry['outcomes'] = {};
   for (const o of record.outcomes) outcomes[o.status] = (outcomes[o.status] ?? 0) + 1;
   return {
-    eventId: event.id,
-    correlationId: event.crm?.correlationId ?? null,
+    ...subjectOf(event, record.facts?.crmRef),
     ruleId: record.ruleId,
     action: record.action,
-    entity: event.entity,
-    origin: event.origin,
-    change: event.change,
-    crmRef: record.facts?.crmRef ?? event.crm?.ref ?? null,
-    mailbox: event.outlook ? { userId: event.outlook.userId, itemId: event.outlook.itemId } : null,
     targetCount: record.targets.length,
     outcomes,
     durationMs,

@@ -16,9 +16,15 @@ export const LifecycleNotice = z.object({
   receivedAt: z.string(),
 });
 
+/**
+ * The W3C trace context of the request that received the input (src/telemetry/trace-context.ts), so its
+ * processing is telemetry of the same operation. Absent while telemetry is off.
+ */
+const Traceparent = z.string().regex(/^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/).optional();
+
 export const QueueMessage = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('change'), event: DomainEvent }),
-  z.object({ kind: z.literal('lifecycle'), notice: LifecycleNotice }),
+  z.object({ kind: z.literal('change'), event: DomainEvent, traceparent: Traceparent }),
+  z.object({ kind: z.literal('lifecycle'), notice: LifecycleNotice, traceparent: Traceparent }),
 ]);
 
 export type LifecycleNotice = z.infer<typeof LifecycleNotice>;

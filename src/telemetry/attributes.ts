@@ -21,6 +21,11 @@ export type ThrottledService = z.infer<typeof ThrottledService>;
  * and no white space (so no sentence or subject line).
  */
 const OpaqueId = z.string().regex(/^[A-Za-z0-9+/=_\-.:{}]{1,512}$/);
+/**
+ * An input's dedupe key (DomainEvent.id): a Graph one ends with the notification's `@odata.etag`, which
+ * Graph writes as a weak ETag, `W/"…"`; so quotes are allowed here, still no '@' and no white space.
+ */
+const EventId = z.string().regex(/^[A-Za-z0-9+/=_\-.:{}"]{1,1024}$/);
 /** Machine names: rule ids such as `crm.appointment.active.future`, CRM logical names. */
 const MachineName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$/);
 const Count = z.number().int().nonnegative();
@@ -32,7 +37,7 @@ export const outcomeAttribute = (outcome: TargetOutcome): `outcome.${TargetOutco
 const outcomeAttributes = Object.fromEntries(TargetOutcome.options.map((o) => [outcomeAttribute(o), Count]));
 
 export const ALLOWED_ATTRIBUTES: Readonly<Record<string, z.ZodType>> = {
-  eventId: OpaqueId,
+  eventId: EventId,
   correlationId: OpaqueId,
   ruleId: MachineName,
   action: Action,

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import type { Meter } from '@opentelemetry/api';
 import { SeverityNumber, type Logger } from '@opentelemetry/api-logs';
-import { Change, CrmRef, EntityKind, Origin } from '../domain/event.js';
+import { Change, CrmRef, EntityKind, Origin, type DomainEvent } from '../domain/event.js';
 import { Action } from '../policy/types.js';
 import type { ErrorCode } from '../errors.js';
 import { outcomeAttribute, safeAttributes, TargetOutcome, ThrottledService } from './attributes.js';
@@ -30,19 +30,45 @@ export const METRIC_NAMES = {
   held: 'deletesync.held',
 } as const;
 
-/** One decision and what came of it. Ids only: the record, the mailbox item, the input's dedupe key. */
-export const DecisionTelemetry = z.object({
+/**
+ * What an event is about, as ids: the input (its dedupe key, which is also the audit record's id), the
+ * CRM record and the mailbox item. Decision, Held and Poison events all carry it, so "why was this
+ * record (not) deleted" finds each of them by the record or the item alone.
+ */
+export const TelemetrySubject = z.object({
   /** DomainEvent.id: joins the event to the audit record served by GET /api/decisions. */
   eventId: z.string(),
   correlationId: z.string().nullable().optional(),
-  ruleId: z.string(),
-  action: Action,
-  entity: EntityKind,
-  origin: Origin,
-  change: Change,
+  entity: EntityKind.optional(),
+  origin: Origin.optional(),
+  change: Change.optional(),
   crmRef: CrmRef.nullable().optional(),
   /** The mailbox item the input was about (Outlook-side changes). */
   mailbox: z.object({ userId: z.string(), itemId: z.string() }).nullable().optional(),
+});
+export type TelemetrySubject = z.infer<typeof TelemetrySubject>;
+
+/** The subject of one parsed input: entity, origin and change are always known. */
+export const EventSubject = TelemetrySubject.required({ entity: true, origin: true, change: true });
+export type EventSubject = z.infer<typeof EventSubject>;
+
+/** The subject of one input; `crmRef` when the facts found the record an Outlook item stood for. */
+export function subjectOf(event: DomainEvent, crmRef?: CrmRef | null): EventSubject {
+  return {
+    eventId: event.id,
+    correlationId: event.crm?.correlationId ?? null,
+    entity: event.entity,
+    origin: event.origin,
+    change: event.change,
+    crmRef: crmRef ?? event.crm?.ref ?? null,
+    mailbox: event.outlook ? { userId: event.outlook.userId, itemId: event.outlook.itemId } : null,
+  };
+}
+
+/** One decision and what came of it. Ids only: the record, the mailbox item, the input's dedupe key. */
+export const DecisionTelemetry = EventSubject.extend({
+  ruleId: z.string(),
+  action: Action,
   targetCount: z.number().int().nonnegative(),
   outcomes: z.partialRecord(TargetOutcome, z.number().int().nonnegative()),
   durationMs: z.number().nonnegative(),
@@ -50,14 +76,13 @@ export const DecisionTelemetry = z.object({
 });
 export type DecisionTelemetry = z.infer<typeof DecisionTelemetry>;
 
-export interface PoisonTelemetry {
-  eventId?: string;
+/** A message given up after its last attempt; the subject when the message could be read. */
+export interface PoisonTelemetry extends Partial<TelemetrySubject> {
   errorCode?: ErrorCode;
   dequeueCount?: number;
 }
 
-export interface HeldTelemetry {
-  eventId?: string;
+export interface HeldTelemetry extends Partial<TelemetrySubject> {
   ruleId?: string;
 }
 
@@ -84,6 +109,18 @@ export function createTelemetryRecorder(sinks: { logger: Logger; meter: Meter })
   const poison = meter.createCounter(METRIC_NAMES.poison, { description: 'Messages moved to the poison queue' });
   const held = meter.createCounter(METRIC_NAMES.held, { description: 'Deletes held back by the mass-delete brake' });
 
+  const subject = (s: Partial<TelemetrySubject>) => ({
+    eventId: s.eventId,
+    correlationId: s.correlationId,
+    entity: s.entity,
+    origin: s.origin,
+    change: s.change,
+    crmEntity: s.crmRef?.entity,
+    crmRecordId: s.crmRef?.id,
+    mailboxUserId: s.mailbox?.userId,
+    mailboxItemId: s.mailbox?.itemId,
+  });
+
   const emit = (name: string, attributes: Record<string, unknown>): void => {
     logger.emit({
       severityNumber: SeverityNumber.INFO,
@@ -99,17 +136,9 @@ export function createTelemetryRecorder(sinks: { logger: Logger; meter: Meter })
         Object.entries(d.outcomes).map(([outcome, n]) => [outcomeAttribute(outcome as TargetOutcome), n]),
       );
       emit(EVENT_NAMES.decision, {
-        eventId: d.eventId,
-        correlationId: d.correlationId,
+        ...subject(d),
         ruleId: d.ruleId,
         action: d.action,
-        entity: d.entity,
-        origin: d.origin,
-        change: d.change,
-        crmEntity: d.crmRef?.entity,
-        crmRecordId: d.crmRef?.id,
-        mailboxUserId: d.mailbox?.userId,
-        mailboxItemId: d.mailbox?.itemId,
         targetCount: d.targetCount,
         durationMs: d.durationMs,
         dryRun: d.dryRun ?? false,
@@ -123,7 +152,7 @@ export function createTelemetryRecorder(sinks: { logger: Logger; meter: Meter })
     },
     recordPoison(info = {}) {
       poison.add(1);
-      emit(EVENT_NAMES.poison, { ...info });
+      emit(EVENT_NAMES.poison, { ...subject(info), errorCode: info.errorCode, dequeueCount: info.dequeueCount });
     },
     recordQueueAge(ms) {
       queueAge.record(Math.max(0, ms));
@@ -133,7 +162,7 @@ export function createTelemetryRecorder(sinks: { logger: Logger; meter: Meter })
     },
     recordHeld(n, info = {}) {
       held.add(n);
-      emit(EVENT_NAMES.held, { ...info, heldCount: n });
+      emit(EVENT_NAMES.held, { ...subject(info), ruleId: info.ruleId, heldCount: n });
     },
   };
 }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { normalizeGraphNotification, parseNotificationCollection } from '../../../src/domain/normalize-graph.js';
 import { ALLOWED_ATTRIBUTES, safeAttributes } from '../../../src/telemetry/attributes.js';
+import { fixtureJson } from '../contracts/fixture-files.js';
 
 describe('safeAttributes', () => {
   it('keeps allow-listed ids, enums and counts as they are', () => {
@@ -14,6 +16,16 @@ describe('safeAttributes', () => {
       dryRun: true,
     };
     expect(safeAttributes(allowed)).toEqual(allowed);
+  });
+
+  it("keeps a Graph input's eventId, which ends with the notification's weak ETag W/\"…\"", () => {
+    const [notification] = parseNotificationCollection(fixtureJson('graph', 'notification-event-deleted.reconstructed.json'));
+    const { id } = normalizeGraphNotification(notification!, new Date('2025-01-01T00:00:00Z'));
+    expect(id).toContain('W/"');
+    expect(safeAttributes({ eventId: id })).toEqual({ eventId: id });
+    // Still not free text or an address.
+    expect(safeAttributes({ eventId: `${id} and more` })).toEqual({});
+    expect(safeAttributes({ eventId: 'graph:alice@contoso.com' })).toEqual({});
   });
 
   it('drops unknown names, values of the wrong shape, and nulls', () => {

@@ -8,6 +8,10 @@ import {
   type TelemetryRecorder,
 } from '../../../src/telemetry/recorder.js';
 import { ALLOWED_ATTRIBUTES } from '../../../src/telemetry/attributes.js';
+import { normalizeDataverseWebhook } from '../../../src/domain/normalize-dataverse.js';
+import { normalizeGraphNotification, parseNotificationCollection } from '../../../src/domain/normalize-graph.js';
+import { subjectOf } from '../../../src/telemetry/recorder.js';
+import { fixtureJson } from '../contracts/fixture-files.js';
 import { counterValue, histogramPoints, inMemorySinks } from './inMemorySinks.js';
 
 /** Fields that pass to the event unchanged, under the same names. */
@@ -149,6 +153,36 @@ describe('createTelemetryRecorder', () => {
       { [CUSTOM_EVENT_ATTRIBUTE]: EVENT_NAMES.poison, eventId: 'crm:abc', errorCode: 'DS_ERR_UPSTREAM', dequeueCount: 5 },
       { [CUSTOM_EVENT_ATTRIBUTE]: EVENT_NAMES.held, ruleId: 'crm.contact.all-but-owner', eventId: 'crm:def', heldCount: 40 },
     ]);
+  });
+
+  it('held and poison events name the input, the record and the mailbox item, as decisions do', () => {
+    const crmDelete = normalizeDataverseWebhook(fixtureJson('dataverse', 'delete-webhook-appointment.reconstructed.json'), {}, new Date('2025-01-01T00:00:00Z'));
+    const [notification] = parseNotificationCollection(fixtureJson('graph', 'notification-event-deleted.reconstructed.json'));
+    const outlookDelete = normalizeGraphNotification(notification!, new Date('2025-01-01T00:00:00Z'));
+    const linkedRecord = { entity: 'appointment', id: '0b6c7f1e-3d2a-4f55-8e61-2a9d4c7b1e05' } as const;
+
+    telemetry.recordHeld(1, { ...subjectOf(crmDelete), ruleId: 'crm.appointment.active.future' });
+    telemetry.recordPoison({ ...subjectOf(outlookDelete, linkedRecord), errorCode: 'DS_ERR_UPSTREAM', dequeueCount: 5 });
+
+    const [held, poison] = sinks.logRecords().map((r) => r.attributes);
+    expect(held).toMatchObject({
+      eventId: crmDelete.id,
+      entity: 'appointment',
+      origin: 'crm',
+      change: 'deleted',
+      crmEntity: crmDelete.crm!.ref.entity,
+      crmRecordId: crmDelete.crm!.ref.id,
+      ruleId: 'crm.appointment.active.future',
+      heldCount: 1,
+    });
+    expect(poison).toMatchObject({
+      eventId: outlookDelete.id,
+      origin: 'outlook',
+      crmRecordId: linkedRecord.id,
+      mailboxUserId: outlookDelete.outlook!.userId,
+      mailboxItemId: outlookDelete.outlook!.itemId,
+      errorCode: 'DS_ERR_UPSTREAM',
+    });
   });
 
   it('never emits an attribute outside the allow-list', () => {
