@@ -1,16 +1,21 @@
 /** `npm start`: the self-hosted service until SIGINT/SIGTERM. A bad setting stops start-up naming it. */
-import { createService } from '../app/service.js';
-import type { SyncServices } from '../app/sync.js';
 import { isDeleteSyncError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { startTelemetryFromEnv } from '../telemetry/index.js';
-import { startService } from './start.js';
-import { startTimers, syncTimerJobs, type RunningTimers } from './timers.js';
+import type { SyncServices } from '../app/sync.js';
+import type { RunningTimers } from './timers.js';
 
 const log = createLogger({ level: 'info' });
 
 try {
+  // Telemetry before the service's modules: the HTTP instrumentation only sees what is loaded after it,
+  // so requests reach Application Insights (their URLs redacted) only in this order.
   const telemetry = await startTelemetryFromEnv();
+  const [{ createService }, { startService }, { startTimers, syncTimerJobs }] = await Promise.all([
+    import('../app/service.js'),
+    import('./start.js'),
+    import('./timers.js'),
+  ]);
   let sync: SyncServices | null = null;
   const service = await startService({
     log,
