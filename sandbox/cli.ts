@@ -1,7 +1,9 @@
 /**
  * Runs the tenant sandbox on its own: `tsx sandbox/cli.ts --user "Alice Example" --user "Bob Example"`.
- * Prints the endpoints and writes the CA certificate and an env file with the app's credentials (the
- * secret goes to the file, never to the terminal). Stops on Ctrl+C.
+ * Prints the endpoints and writes the CA certificate and a settings file with the app's credentials under
+ * the service's own setting names (the secret goes to the file, never to the terminal), which `npm start`
+ * and `delete-sync` read as they are: `DELETE_SYNC_ENV_FILE=.sandbox.env npm start`,
+ * `delete-sync --env-file .sandbox.env register …`. Both files are git-ignored. Stops on Ctrl+C.
  */
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -25,13 +27,15 @@ writeFileSync(caFile, sandbox.ca);
 writeFileSync(
   settingsFile,
   [
-    `SANDBOX_TENANT_ID=${sandbox.tenantId}`,
-    `SANDBOX_LOGIN_URL=${sandbox.loginUrl}`,
-    `SANDBOX_GRAPH_URL=${sandbox.graphUrl}`,
-    `SANDBOX_DATAVERSE_URL=${sandbox.dataverseUrl}`,
-    `SANDBOX_CLIENT_ID=${sandbox.client.clientId}`,
-    `SANDBOX_CLIENT_SECRET=${sandbox.client.clientSecret}`,
-    `NODE_EXTRA_CA_CERTS=${caFile}`,
+    `AZURE_TENANT_ID=${sandbox.tenantId}`,
+    `GRAPH_TENANT_ID=${sandbox.tenantId}`,
+    `AZURE_AUTHORITY_HOST=${sandbox.loginUrl}`,
+    `GRAPH_BASE_URL=${sandbox.graphUrl}`,
+    `DATAVERSE_URL=${sandbox.dataverseUrl}`,
+    `AZURE_CLIENT_ID=${sandbox.client.clientId}`,
+    `AZURE_CLIENT_SECRET=${sandbox.client.clientSecret}`,
+    `EXTRA_CA_FILE=${caFile}`,
+    `SYNC_USERS=${users.map((u) => u.id).join(',')}`,
     '',
   ].join('\n'),
   { mode: 0o600 },

@@ -1,6 +1,10 @@
-/** `npm start`: the self-hosted service until SIGINT/SIGTERM. A bad setting stops start-up naming it. */
+/**
+ * `npm start`: the self-hosted service until SIGINT/SIGTERM. Settings: the environment plus the settings
+ * file (DELETE_SYNC_ENV_FILE, else ./.env), as `delete-sync` reads them. A bad setting stops start-up naming it.
+ */
 import { isDeleteSyncError } from '../errors.js';
 import { createLogger } from '../log.js';
+import { loadSettings } from '../settings-file.js';
 import { startTelemetryFromEnv } from '../telemetry/index.js';
 import type { SyncServices } from '../app/sync.js';
 import type { RunningTimers } from './timers.js';
@@ -10,7 +14,9 @@ const log = createLogger({ level: 'info' });
 try {
   // Telemetry before the service's modules: the HTTP instrumentation only sees what is loaded after it,
   // so requests reach Application Insights (their URLs redacted) only in this order.
-  const telemetry = await startTelemetryFromEnv();
+  const { env, file } = loadSettings();
+  if (file !== null) log.info('settings file read', { file });
+  const telemetry = await startTelemetryFromEnv(env);
   const [{ createService }, { startService }, { startTimers, syncTimerJobs }] = await Promise.all([
     import('../app/service.js'),
     import('./start.js'),
@@ -18,9 +24,10 @@ try {
   ]);
   let sync: SyncServices | null = null;
   const service = await startService({
+    env,
     log,
     compose: (config, serviceLog) => {
-      const composed = createService(config, { log: serviceLog });
+      const composed = createService(config, { log: serviceLog, env });
       sync = composed.sync;
       return composed.runtime;
     },

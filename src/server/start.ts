@@ -12,7 +12,7 @@ import { createRuntime, type Runtime, type RuntimeOptions } from '../app/runtime
 import { ROUTES } from '../handlers/routes.js';
 import { createLogger, type Logger } from '../log.js';
 import { buildServer } from './app.js';
-import { startAzurite, type RunningAzurite } from './azurite.js';
+import { startAzurite, type AzuritePorts, type RunningAzurite } from './azurite.js';
 import { createQueueWorker } from './worker.js';
 
 export interface StartOptions {
@@ -37,25 +37,57 @@ export interface RunningService {
 }
 
 const KEYS_FILE = 'local-keys.json';
+const AZURITE_PORTS_FILE = 'azurite-ports.json';
+
+type LocalKeys = { DATAVERSE_WEBHOOK_KEY?: string; ADMIN_KEY?: string };
 
 /**
- * A local run with no keys configured gets random ones, kept in `.data/local-keys.json` (mode 600) so they
- * survive restarts. Their values are never logged; the file's path is.
+ * A local run gets a random key for each of the webhook key and the admin key it was not given (a
+ * webhook header counts as the webhook's), kept in `.data/local-keys.json` (mode 600) so they survive
+ * restarts. Setting one key never drops the other. Their values are never logged; the file's path is.
  */
-async function localKeys(env: Record<string, string | undefined>, dataDir: string, log: Logger) {
-  if (env.DATAVERSE_WEBHOOK_KEY || env.DATAVERSE_WEBHOOK_HEADER || env.ADMIN_KEY) return {};
+async function localKeys(env: Record<string, string | undefined>, dataDir: string, log: Logger): Promise<LocalKeys> {
+  const missing = {
+    DATAVERSE_WEBHOOK_KEY: !env.DATAVERSE_WEBHOOK_KEY && !env.DATAVERSE_WEBHOOK_HEADER,
+    ADMIN_KEY: !env.ADMIN_KEY,
+  };
+  if (!missing.DATAVERSE_WEBHOOK_KEY && !missing.ADMIN_KEY) return {};
   const file = path.join(dataDir, KEYS_FILE);
-  let keys: { DATAVERSE_WEBHOOK_KEY: string; ADMIN_KEY: string };
-  if (existsSync(file)) {
-    keys = JSON.parse(await readFile(file, 'utf8')) as typeof keys;
-  } else {
-    keys = { DATAVERSE_WEBHOOK_KEY: randomBytes(24).toString('base64url'), ADMIN_KEY: randomBytes(24).toString('base64url') };
+  const stored: LocalKeys = existsSync(file) ? (JSON.parse(await readFile(file, 'utf8')) as LocalKeys) : {};
+  const keys: LocalKeys = {
+    DATAVERSE_WEBHOOK_KEY: stored.DATAVERSE_WEBHOOK_KEY ?? randomBytes(24).toString('base64url'),
+    ADMIN_KEY: stored.ADMIN_KEY ?? randomBytes(24).toString('base64url'),
+  };
+  if (stored.DATAVERSE_WEBHOOK_KEY === undefined || stored.ADMIN_KEY === undefined) {
     await mkdir(dataDir, { recursive: true });
     await writeFile(file, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600 });
     await chmod(file, 0o600);
   }
-  log.warn('no keys configured: using generated local keys', { file });
-  return keys;
+  const used = (Object.keys(missing) as (keyof LocalKeys)[]).filter((name) => missing[name]);
+  log.warn('using generated local keys for the settings not given', { file, settings: used });
+  return Object.fromEntries(used.map((name) => [name, keys[name]]));
+}
+
+/**
+ * The embedded Azurite listens on the same ports every start (kept in `.data/azurite-ports.json`), so a
+ * connection string or Storage Explorer set up once keeps working; new free ports if those are taken.
+ */
+async function startEmbeddedAzurite(dataDir: string): Promise<RunningAzurite> {
+  const location = path.join(dataDir, 'azurite');
+  await mkdir(location, { recursive: true });
+  const file = path.join(dataDir, AZURITE_PORTS_FILE);
+  const previous = existsSync(file) ? (JSON.parse(await readFile(file, 'utf8')) as AzuritePorts) : undefined;
+  let azurite: RunningAzurite;
+  try {
+    azurite = await startAzurite({ location, ports: previous });
+  } catch (error) {
+    if (previous === undefined) throw error;
+    azurite = await startAzurite({ location });
+  }
+  if (previous === undefined || JSON.stringify(previous) !== JSON.stringify(azurite.ports)) {
+    await writeFile(file, `${JSON.stringify(azurite.ports)}\n`);
+  }
+  return azurite;
 }
 
 export async function startService(options: StartOptions = {}): Promise<RunningService> {
@@ -67,11 +99,9 @@ export async function startService(options: StartOptions = {}): Promise<RunningS
   let config = loadConfig(env);
   let azurite: RunningAzurite | undefined;
   if (config.storage.kind === 'embedded') {
-    const location = path.join(dataDir, 'azurite');
-    await mkdir(location, { recursive: true });
-    azurite = await startAzurite({ location });
+    azurite = await startEmbeddedAzurite(dataDir);
     config = loadConfig({ ...env, STORAGE_CONNECTION_STRING: azurite.connectionString });
-    bootLog.info('embedded Azurite started', { location, ports: azurite.ports });
+    bootLog.info('embedded Azurite started', { location: path.join(dataDir, 'azurite'), ports: azurite.ports });
   }
   const log = options.log ?? createLogger({ level: config.logLevel });
   try {
