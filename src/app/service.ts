@@ -6,20 +6,18 @@
  * Without DATAVERSE_URL there is nothing to execute against: decisions are recorded and nothing is
  * deleted (said once at start-up, loudly).
  */
-import { readFileSync } from 'node:fs';
 import type { TokenCredential } from '@azure/identity';
 import type { Client } from '@microsoft/microsoft-graph-client';
 import type { Config } from '../config.js';
 import type { CrmRef } from '../domain/event.js';
 import { DataverseClient } from '../dataverse/client.js';
 import { readSnapshot } from '../dataverse/snapshot-reader.js';
-import { DeleteSyncError } from '../errors.js';
 import { createExecutor, type Executor } from '../execute/executor.js';
 import { createCredential, credentialConfigFromEnv } from '../graph/auth.js';
 import { createGraphClient } from '../graph/client.js';
 import { createRuntime, type Runtime, type RuntimeOptions } from './runtime.js';
 import { createLogger } from '../log.js';
-import { trustExtraCa } from '../net/ca.js';
+import { readCaFile, trustExtraCa } from '../net/ca.js';
 import { systemClock, type Clock } from '../net/retry.js';
 import { createStore } from '../store/index.js';
 import { createSyncServices, type SyncServices } from './sync.js';
@@ -42,14 +40,6 @@ export interface Service {
   sync: SyncServices | null;
 }
 
-function readCa(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    throw new DeleteSyncError('DS_ERR_CONFIG', 'EXTRA_CA_FILE cannot be read', { field: 'EXTRA_CA_FILE' });
-  }
-}
-
 export function createService(config: Config, overrides: ServiceOverrides = {}): Service {
   const log = overrides.log ?? createLogger({ level: config.logLevel });
   const store = overrides.store ?? createStore(config);
@@ -59,7 +49,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
     return { runtime: createRuntime(config, options), clients: null, executor: null, sync: null };
   }
 
-  const ca = config.extraCaFile === undefined ? undefined : readCa(config.extraCaFile);
+  const ca = config.extraCaFile === undefined ? undefined : readCaFile(config.extraCaFile, 'EXTRA_CA_FILE');
   // Graph SDK and Dataverse client go through the global fetch; the credential is given the CA itself.
   if (ca !== undefined) trustExtraCa(ca);
   const credential = overrides.credential ?? createCredential(credentialConfigFromEnv(overrides.env ?? process.env, ca));

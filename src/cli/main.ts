@@ -1,5 +1,6 @@
 /** `delete-sync`: one registration per subcommand (src/cli/commands/<name>.ts). */
 import { register as registerBackfill } from './commands/backfill.js';
+import { register as registerDecisions } from './commands/decisions.js';
 import { register as registerDiscard } from './commands/discard.js';
 import { register as registerDoctor } from './commands/doctor.js';
 import { register as registerExplain } from './commands/explain.js';
@@ -19,6 +20,10 @@ registerDiscard(program);
 registerSubscribe(program);
 registerSubscriptions(program);
 registerBackfill(program);
+registerDecisions(program);
 registerDoctor(program);
 
-process.exitCode = await runCli(program, process.argv);
+const code = await runCli(program, process.argv);
+// Exit once the output is written, even if a timed-out request still holds a socket open.
+await Promise.all([process.stdout, process.stderr].map((stream) => new Promise((resolve) => stream.write('', resolve))));
+process.exit(code);

@@ -7,7 +7,8 @@ import type { Command } from 'commander';
 import { DeleteSyncError } from '../../errors.js';
 import type { BackfillSummary } from '../../links/backfill.js';
 import type { ImportSummary } from '../../links/import-mappings.js';
-import { openSync, SYNC_ENV_HELP } from '../sync-env.js';
+import { cliContext, CommandExit, EXIT_INTERRUPTED } from '../program.js';
+import { openSync, print, SYNC_ENV_HELP } from '../sync-env.js';
 
 interface BackfillOptions {
   user: string[];
@@ -21,7 +22,8 @@ What it does: reads the events, contacts and messages of each mailbox (the synce
 links every item that matches a CRM record (CRM-id stamp, meeting iCalUId = appointment globalobjectid,
 internetMessageId = email messageid). Progress is stored per mailbox and kind: an interrupted run
 (Ctrl+C, --max-items, a failure) resumes where it stopped; after a finished run the next is a fresh pass.
---import-mappings first imports server-side sync's exchangesyncidmappings (only rows changed since the last import).`;
+--import-mappings first imports server-side sync's exchangesyncidmappings (only rows changed since the last import).
+Exit codes: 0 done or stopped at --max-items; 130 interrupted (Ctrl+C; the next run resumes); 1 a service failed; 2 bad usage.`;
 
 function parseMaxItems(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -49,9 +51,9 @@ export function register(program: Command): void {
     .option('--import-mappings', "also import server-side sync's exchangesyncidmappings first")
     .option('--json', 'print the summary as JSON')
     .addHelpText('after', `${ABOUT}\n${SYNC_ENV_HELP}`)
-    .action(async (options: BackfillOptions) => {
+    .action(async (options: BackfillOptions, command: Command) => {
       const maxItems = parseMaxItems(options.maxItems);
-      const { sync } = openSync();
+      const { sync } = await openSync(cliContext(command));
       const imported = options.importMappings ? await sync.importMappings() : null;
       const abort = new AbortController();
       const stop = () => abort.abort();
@@ -74,6 +76,7 @@ export function register(program: Command): void {
         bar.stop();
         process.off('SIGINT', stop);
       }
-      process.stdout.write(options.json ? `${JSON.stringify({ imported, ...summary }, null, 2)}\n` : formatSummary(summary, imported));
+      print(options.json, { imported, ...summary }, () => formatSummary(summary, imported));
+      if (abort.signal.aborted) throw new CommandExit(EXIT_INTERRUPTED, 'interrupted: run backfill again to resume');
     });
 }

@@ -7,7 +7,8 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config.js';
 import { DeleteSyncError } from '../../errors.js';
 import type { CheckResult } from '../doctor-checks.js';
-import { createCliService, SYNC_ENV_HELP } from '../sync-env.js';
+import { cliContext } from '../program.js';
+import { createCliService, print, SYNC_ENV_HELP } from '../sync-env.js';
 
 const ABOUT = `
 Checks, in order: sign-in (Graph and Dataverse tokens); each Graph application role the service uses,
@@ -31,9 +32,10 @@ export function register(program: Command): void {
     .description('Check sign-in, Graph roles, Dataverse privileges, webhook registration, subscriptions and the public URLs.')
     .option('--json', 'print the checks as JSON')
     .addHelpText('after', `${ABOUT}\n${SYNC_ENV_HELP}`)
-    .action(async (options: { json?: boolean }) => {
-      const config = loadConfig(process.env);
-      const service = createCliService(config, process.env);
+    .action(async (options: { json?: boolean }, command: Command) => {
+      const ctx = cliContext(command);
+      const config = loadConfig(ctx.env);
+      const service = await createCliService(config, ctx, { signIn: false });
       if (service.sync === null || service.clients === null || config.dataverseUrl === undefined) {
         throw new DeleteSyncError('DS_ERR_CONFIG', 'DATAVERSE_URL is required', { field: 'DATAVERSE_URL' });
       }
@@ -50,7 +52,7 @@ export function register(program: Command): void {
         publicBaseUrl: config.sync.publicBaseUrl,
         webhookKey: config.dataverse.webhookKey,
       });
-      process.stdout.write(options.json ? `${JSON.stringify(results, null, 2)}\n` : formatResults(results));
+      print(options.json, results, () => formatResults(results));
       const failed = results.filter((r) => !r.ok).length;
       if (failed > 0) throw new DeleteSyncError('DS_ERR_CONFIG', `${failed} of ${results.length} doctor checks failed: the deployment is not ready`);
     });

@@ -20,7 +20,8 @@ Input:
   A Graph change-notification collection with one notification: give --facts, a JSON object with what the
   service would look up: {"crmRef", "record" (CRM snapshot), "actor" ({role, userId, crmUserId}), "links"}.
 
-Output: one JSON object on stdout: ruleId, action, reason, targets, followUps, now, event.
+Output: one JSON object on stdout (with or without --json): ruleId, action, reason, targets, followUps, now, event.
+--now: an ISO-8601 time; without a zone it is UTC (2024-12-01T09:00 = 09:00Z), never the machine's zone.
 Bad input: exit 2 and one line on stderr: delete-sync: <code>: <message> (at <field>).
 
 Examples:
@@ -32,9 +33,10 @@ export function register(program: Command): void {
     .command('explain')
     .description('Explain what the deletion policy decides for one input, without touching any tenant.')
     .argument('<file>', 'Dataverse webhook body or Graph notification collection (JSON)')
-    .option('--now <iso>', 'the time to decide at (ISO-8601); default: the current time')
+    .option('--now <iso>', 'the time to decide at (ISO-8601; no zone = UTC); default: the current time')
     .option('--policy <file>', 'policy overrides (JSON); default: the table')
     .option('--facts <file>', 'looked-up facts for a Graph notification (JSON)')
+    .option('--json', 'JSON output (the default: the explanation is a JSON document)')
     .addHelpText('after', EXAMPLES)
     .action((file: string, options: ExplainOptions) => {
       const now = options.now === undefined ? new Date() : parseInstant(options.now, '--now');

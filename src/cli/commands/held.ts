@@ -1,27 +1,32 @@
 /** `delete-sync held`: list the deletes the mass-delete brake is holding, oldest first. */
 import type { Command } from 'commander';
 import type { MassDeleteBrake } from '../../brake/brake.js';
-import type { OperatorDeps } from '../../brake/operator.js';
-import { loadConfig } from '../../config.js';
-import { createCliService } from '../sync-env.js';
-
-/** The service as the hosts build it (store, brake, executor) from the environment; logs go to stderr. */
-export function operatorDepsFromEnv(env: NodeJS.ProcessEnv = process.env): OperatorDeps {
-  const config = loadConfig(env);
-  return createCliService(config, env).runtime.operator;
-}
+import { cliContext } from '../program.js';
+import { formatTable, operatorDeps, print, SYNC_ENV_HELP } from '../sync-env.js';
 
 export async function listHeld(brake: MassDeleteBrake) {
   return (await brake.held.list()).map(({ event: _event, ...summary }) => summary);
 }
 
+type HeldSummary = Awaited<ReturnType<typeof listHeld>>[number];
+
+export function formatHeld(held: readonly HeldSummary[]): string {
+  if (held.length === 0) return 'Nothing is held.\n';
+  return formatTable(
+    ['EVENT', 'HELD AT', 'LIMIT', 'INITIATOR', 'RULE', 'RECORD', 'TARGETS'],
+    held.map((h) => [h.eventId, h.heldAt, h.limit, h.initiator, h.ruleId, h.recordKey, String(h.targetCount)]),
+  );
+}
+
 export function register(program: Command): void {
   program
     .command('held')
-    .description('List the propagated deletes the mass-delete brake is holding (JSON, oldest first).')
-    .addHelpText('after', '\nThen: delete-sync release <eventId…> | --all, or delete-sync discard <eventId…> | --all.')
-    .action(async () => {
-      const { brake } = operatorDepsFromEnv();
-      process.stdout.write(`${JSON.stringify(await listHeld(brake), null, 2)}\n`);
+    .description('List the propagated deletes the mass-delete brake is holding, oldest first.')
+    .option('--json', 'print them as JSON')
+    .addHelpText('after', `\nThen: delete-sync release <eventId…> | --all, or delete-sync discard <eventId…> | --all.\n${SYNC_ENV_HELP}`)
+    .action(async (options: { json?: boolean }, command: Command) => {
+      const { brake } = await operatorDeps(cliContext(command), { execute: false });
+      const held = await listHeld(brake);
+      print(options.json, held, () => formatHeld(held));
     });
 }

@@ -3,25 +3,14 @@
  * pre-images in Dataverse, idempotently. Signs in like the service: AZURE_TENANT_ID / AZURE_CLIENT_ID /
  * AZURE_CLIENT_SECRET (optional AZURE_AUTHORITY_HOST), else a managed identity.
  */
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ConfigEnv } from '../../config.js';
-import { DataverseClient } from '../../dataverse/client.js';
-import {
-  applyPlan,
-  countActions,
-  ENDPOINT_NAME,
-  planRegistration,
-  planRemoval,
-  readMessageFilters,
-  readRegistration,
-  SNAPSHOT_COLUMNS,
-  type Plan,
-  type PlanItem,
-} from '../../dataverse/registration.js';
+import { countActions, ENDPOINT_NAME, SNAPSHOT_COLUMNS, type Plan, type PlanItem } from '../../dataverse/registration.js';
 import { DeleteSyncError } from '../../errors.js';
-import { createCredential, credentialConfigFromEnv } from '../../graph/auth.js';
-import { trustExtraCa } from '../../net/ca.js';
+import { configureFetch, readCaFile } from '../../net/ca.js';
+import { confirm } from '../confirm.js';
+import { cliContext } from '../program.js';
+import { signIn, timedCredential } from '../sign-in.js';
 
 interface RegisterOptions {
   dataverseUrl?: string;
@@ -30,25 +19,30 @@ interface RegisterOptions {
   caFile?: string;
   dryRun?: boolean;
   remove?: boolean;
+  yes?: boolean;
   json?: boolean;
 }
 
 const EXAMPLES = `
 Signs in with AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (a System Administrator or
 System Customizer application user), or a managed identity. The key defaults to DATAVERSE_WEBHOOK_KEY;
-prefer it to --key, which other users of the machine can see. An extra CA: --ca-file or NODE_EXTRA_CA_CERTS.
+prefer it to --key, which other users of the machine can see. An extra CA: --ca-file, EXTRA_CA_FILE or
+NODE_EXTRA_CA_CERTS. Settings come from the environment or the settings file, as npm start reads them.
+--remove asks for confirmation (--yes to skip the question).
 
 Registers: the webhook endpoint '${ENDPOINT_NAME}' (WebhookKey, JSON); for appointment, task,
 email and contact an asynchronous PostOperation step for Delete, Create and Update; a pre-image 'PreImage'
 on each Delete and Update step, with the columns the service reads:
 ${Object.entries(SNAPSHOT_COLUMNS).map(([table, columns]) => `  ${table.padEnd(11)} ${columns.join(', ')}`).join('\n')}
 
-Exit codes: 0 done (or nothing to do), 2 bad usage or input, 1 Dataverse failed (coded message on stderr).
+Exit codes: 0 done (or nothing to do); 2 bad usage, input or settings (a refused sign-in names the setting:
+wrong secret, tenant or untrusted certificate); 1 Dataverse or the sign-in host failed or did not answer
+within --timeout (coded message on stderr).
 
 Examples:
   $ DATAVERSE_WEBHOOK_KEY=… delete-sync register --dataverse-url https://contoso.crm.dynamics.com \\
       --endpoint https://func-delete-sync.azurewebsites.net/api/dataverse/webhook --dry-run
-  $ delete-sync register --dataverse-url https://contoso.crm.dynamics.com --remove`;
+  $ delete-sync register --dataverse-url https://contoso.crm.dynamics.com --remove --yes`;
 
 export function register(program: Command): void {
   program
@@ -59,29 +53,49 @@ export function register(program: Command): void {
     .option('--key <key>', 'webhook key sent as ?code=; default: DATAVERSE_WEBHOOK_KEY; omitted: keep the registered key')
     .option('--ca-file <path>', 'extra CA certificate (PEM) to trust, e.g. the tenant sandbox\'s')
     .option('--dry-run', 'print the plan and change nothing')
-    .option('--remove', 'remove the images, steps and endpoint')
+    .option('--remove', 'remove the images, steps and endpoint (asks first; --yes to confirm)')
+    .option('--yes', 'confirm --remove without being asked')
     .option('--json', 'print the plan as JSON')
     .addHelpText('after', EXAMPLES)
-    .action(async (options: RegisterOptions) => {
-      const dataverseUrl = setting('DATAVERSE_URL', options.dataverseUrl, '--dataverse-url');
+    .action(async (options: RegisterOptions, command: Command) => {
+      const { env, timeoutMs } = cliContext(command);
+      const dataverseUrl = setting(env, 'DATAVERSE_URL', options.dataverseUrl, '--dataverse-url');
       if (!dataverseUrl) throw new DeleteSyncError('DS_ERR_CONFIG', 'Give --dataverse-url or set DATAVERSE_URL', { field: '--dataverse-url' });
       const endpointUrl = options.remove ? undefined : webhookUrl(options.endpoint);
-      const key = setting('DATAVERSE_WEBHOOK_KEY', options.key, '--key');
-      const ca = options.caFile === undefined ? undefined : readCa(options.caFile);
-      if (ca) trustExtraCa(ca);
-      const client = new DataverseClient({ url: dataverseUrl, credential: createCredential(credentialConfigFromEnv(process.env, ca)) });
+      const key = setting(env, 'DATAVERSE_WEBHOOK_KEY', options.key, '--key');
+      const caFile = options.caFile ?? (env.EXTRA_CA_FILE || undefined);
+      const ca = caFile === undefined ? undefined : readCaFile(caFile, options.caFile === undefined ? 'EXTRA_CA_FILE' : '--ca-file');
+      configureFetch({ ca, timeoutMs });
+      const [{ DataverseClient }, registration, { createCredential, credentialConfigFromEnv }] = await Promise.all([
+        import('../../dataverse/client.js'),
+        import('../../dataverse/registration.js'),
+        import('../../graph/auth.js'),
+      ]);
+      const credential = timedCredential(createCredential(credentialConfigFromEnv(env, ca)), timeoutMs);
+      await signIn(credential, [`${dataverseUrl.replace(/\/+$/, '')}/.default`], {
+        authorityHost: env.AZURE_AUTHORITY_HOST || 'https://login.microsoftonline.com',
+        tenantId: env.AZURE_TENANT_ID,
+        ca,
+        timeoutMs,
+      });
+      const client = new DataverseClient({ url: dataverseUrl, credential });
 
-      const current = await readRegistration(client);
-      const plan = endpointUrl === undefined ? planRemoval(current) : planRegistration({ dataverseUrl, endpointUrl, key }, current, await readMessageFilters(client));
-      const result = options.dryRun ? plan : await applyPlan(client, plan);
+      const current = await registration.readRegistration(client);
+      const plan =
+        endpointUrl === undefined
+          ? registration.planRemoval(current)
+          : registration.planRegistration({ dataverseUrl, endpointUrl, key }, current, await registration.readMessageFilters(client));
+      const removals = plan.items.filter((item) => item.action === 'delete').length;
+      if (options.remove && !options.dryRun && removals > 0) await confirm(`Remove ${removals} registration item(s) from ${dataverseUrl}`, options.yes === true);
+      const result = options.dryRun ? plan : await registration.applyPlan(client, plan);
       const report: Report = { dataverseUrl, endpoint: endpointUrl ?? null, mode: options.remove ? 'remove' : 'register', dryRun: options.dryRun === true, result };
       process.stdout.write(options.json ? `${JSON.stringify(planJson(report), null, 2)}\n` : formatPlan(report));
     });
 }
 
-/** A flag, else the environment variable, validated by the service's own schema for that variable. */
-function setting(name: 'DATAVERSE_URL' | 'DATAVERSE_WEBHOOK_KEY', flag: string | undefined, flagName: string): string | undefined {
-  const parsed = ConfigEnv.shape[name].safeParse(flag ?? process.env[name]);
+/** A flag, else the setting, validated by the service's own schema for that variable. */
+function setting(env: Record<string, string | undefined>, name: 'DATAVERSE_URL' | 'DATAVERSE_WEBHOOK_KEY', flag: string | undefined, flagName: string): string | undefined {
+  const parsed = ConfigEnv.shape[name].safeParse(flag ?? env[name]);
   if (!parsed.success) {
     const where = flag === undefined ? name : flagName;
     throw new DeleteSyncError('DS_ERR_CONFIG', `${where} ${parsed.error.issues[0]?.message ?? 'is invalid'}`, { field: where });
@@ -103,14 +117,6 @@ function webhookUrl(value: string | undefined): string {
     throw new DeleteSyncError('DS_ERR_CONFIG', '--endpoint must not carry a key or credentials: pass the key with DATAVERSE_WEBHOOK_KEY or --key', { field: '--endpoint' });
   }
   return url.toString();
-}
-
-function readCa(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new DeleteSyncError('DS_ERR_CONFIG', `--ca-file cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { field: '--ca-file' });
-  }
 }
 
 interface Report {

@@ -1,7 +1,8 @@
 /** `delete-sync subscriptions`: the stored subscriptions with expiry, renewal time and health. */
 import type { Command } from 'commander';
 import type { SubscriptionRow } from '../../graph/subscriptions.js';
-import { formatTable, openSync, SYNC_ENV_HELP } from '../sync-env.js';
+import { cliContext } from '../program.js';
+import { formatTable, openSync, print, SYNC_ENV_HELP } from '../sync-env.js';
 
 export function formatRows(rows: readonly SubscriptionRow[]): string {
   if (rows.length === 0) return 'No subscriptions yet: run delete-sync subscribe.\n';
@@ -22,8 +23,8 @@ export function register(program: Command): void {
     .description('List the Graph subscriptions the service keeps, with expiry and health.')
     .option('--json', 'print the rows as JSON')
     .addHelpText('after', `${HEALTH}\n${SYNC_ENV_HELP}`)
-    .action(async (options: { json?: boolean }) => {
-      const rows = await openSync().sync.subscriptions();
-      process.stdout.write(options.json ? `${JSON.stringify(rows, null, 2)}\n` : formatRows(rows));
+    .action(async (options: { json?: boolean }, command: Command) => {
+      const rows = await (await openSync(cliContext(command))).sync.subscriptions();
+      print(options.json, rows, () => formatRows(rows));
     });
 }
