@@ -106,4 +106,35 @@ describe('delete-sync subscribe / subscriptions / backfill (through the program 
     expect(bad.code).toBe(2);
     expect(bad.stderr.trim()).toBe('delete-sync: DS_ERR_INVALID_PAYLOAD: --max-items must be a whole number above 0 (at --max-items)');
   });
+
+  it('subscribe exits 1 when subscriptions fail (the table still says which); an interrupted backfill exits 130', async () => {
+    // Nothing listens there: Graph's validation of the notification URL fails, so creating subscriptions does.
+    process.env.PUBLIC_BASE_URL = 'http://127.0.0.1:9';
+    const dora = h.sandbox.directory.add({ displayName: 'Dora Down' });
+    process.env.SYNC_USERS = `${env.SYNC_USERS},${dora.userPrincipalName}`;
+    try {
+      const failed = await cli('subscribe');
+      expect(failed.code).toBe(1);
+      expect(failed.stdout).toMatch(/[1-9]\d* failed/);
+      expect(failed.stderr.trim().split('\n').at(-1)).toMatch(/^delete-sync: \d+ of \d+ subscriptions failed or blocked$/);
+    } finally {
+      process.env.PUBLIC_BASE_URL = env.PUBLIC_BASE_URL;
+      process.env.SYNC_USERS = env.SYNC_USERS;
+    }
+    // Fixed (the URL back): subscribed again, exit 0; nothing is left pointing at the dead URL.
+    expect((await cli('subscribe')).code).toBe(0);
+
+    for (let i = 0; i < 20; i++) h.sandbox.graph.createContact(h.users[0]!.id, { displayName: `More ${i}` });
+    const before = process.listenerCount('SIGINT');
+    const running = cli('backfill', '--json');
+    // Ctrl+C once the command listens for it.
+    while (process.listenerCount('SIGINT') === before) await new Promise((resolve) => setTimeout(resolve, 5));
+    process.emit('SIGINT');
+    const interrupted = await running;
+    expect(interrupted.code).toBe(130);
+    expect(JSON.parse(interrupted.stdout)).toMatchObject({ complete: false });
+    expect(interrupted.stderr.trim().split('\n').at(-1)).toBe('delete-sync: interrupted: run backfill again to resume');
+    // The notifications of the new contacts are answered before the harness closes.
+    await h.drain();
+  });
 });

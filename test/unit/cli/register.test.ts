@@ -9,10 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTenantSandbox, type TenantSandbox } from '../../../sandbox/index.js';
 import { register } from '../../../src/cli/commands/register.js';
 import { createProgram, runCli } from '../../../src/cli/program.js';
+import { runCommand } from './run-cli.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const BIN = join(REPO, 'bin/delete-sync.mjs');
@@ -102,19 +104,66 @@ describe('delete-sync register (spawned, against the sandbox)', () => {
     expect(JSON.parse(again.stdout)).toMatchObject({ mode: 'register', dryRun: false, endpoint: ENDPOINT, summary: { create: 0, update: 0, unchanged: 21, delete: 0 } });
     expectNoSecrets(again);
 
-    const removed = await cli(['--remove', '--ca-file', caFile]);
+    // Removing asks first; with no terminal it needs --yes, and nothing is removed without it.
+    const unconfirmed = await cli(['--remove', '--ca-file', caFile]);
+    expectOneErrorLine(unconfirmed, 2, /^delete-sync: DS_ERR_INVALID_PAYLOAD: Remove 21 registration item\(s\) from .+: add --yes to confirm \(no terminal to ask on\) \(at --yes\)$/);
+    expect(counts()).toEqual({ endpoints: 1, steps: 12, images: 8 });
+    const removed = await cli(['--remove', '--yes', '--ca-file', caFile]);
     expect(removed).toMatchObject({ code: 0, stderr: '' });
     expect(removed.stdout).toMatch(/^ {2}removed {4}endpoint {2}CRM-Outlook delete sync$/m);
     expect(counts()).toEqual({ endpoints: 0, steps: 0, images: 0 });
-  });
+  }, 180_000);
 
   it.concurrent('bad input: one line, exit 2', async () => {
     expectOneErrorLine(await cli(['--ca-file', 'unused.pem']), 2, /^delete-sync: DS_ERR_CONFIG: Give --endpoint .+ \(at --endpoint\)$/);
   });
 
-  it.concurrent('Dataverse refusing the sign-in is an upstream failure: one coded line, exit 1', async () => {
+  it.concurrent('a wrong client secret is named as such (AADSTS7000215): one coded line, exit 2', async () => {
     const result = await cli(['--endpoint', ENDPOINT, '--ca-file', caFile], environment({ AZURE_CLIENT_SECRET: 'not-the-secret' }));
-    expectOneErrorLine(result, 1, /^delete-sync: DS_ERR_UPSTREAM: GET serviceendpoints: no answer .+$/);
+    expectOneErrorLine(result, 2, /^delete-sync: DS_ERR_CONFIG: sign-in refused: the client secret is not valid \(AADSTS7000215\): .+ \(at AZURE_CLIENT_SECRET\)$/);
+  });
+});
+
+/** Sign-in and settings, in process (the same program and argv; no spawn per case). */
+describe('delete-sync register: sign-in failures an administrator can tell apart', () => {
+  const env = (extra: Record<string, string> = {}) => {
+    const { PATH: _path, ...rest } = environment(extra);
+    return rest as Record<string, string>;
+  };
+
+  it('a wrong tenant (AADSTS90002), an untrusted certificate and a wrong secret each name their setting, exit 2', async () => {
+    const tenant = await runCommand(env({ AZURE_TENANT_ID: '11111111-2222-4333-8444-555555555555', EXTRA_CA_FILE: caFile }), 'register', '--endpoint', ENDPOINT, '--dry-run');
+    expect(tenant).toMatchObject({ code: 2, stdout: '' });
+    expect(tenant.stderr).toMatch(/^delete-sync: DS_ERR_CONFIG: sign-in refused: the tenant 11111111-2222-4333-8444-555555555555 does not exist at .+ \(AADSTS90002\): check AZURE_TENANT_ID \(at AZURE_TENANT_ID\)\n$/);
+
+    const untrusted = await runCommand(env(), 'register', '--endpoint', ENDPOINT, '--dry-run');
+    expect(untrusted).toMatchObject({ code: 2, stdout: '' });
+    expect(untrusted.stderr).toMatch(/^delete-sync: DS_ERR_CONFIG: the sign-in host .+ presented a certificate this machine does not trust \([A-Z_]+\): give its CA with --ca-file or EXTRA_CA_FILE \(at EXTRA_CA_FILE\)\n$/);
+
+    const secret = await runCommand(env({ AZURE_CLIENT_SECRET: 'not-the-secret', EXTRA_CA_FILE: caFile }), 'register', '--endpoint', ENDPOINT, '--dry-run');
+    expect(secret.stderr).toMatch(/AADSTS7000215.+\(at AZURE_CLIENT_SECRET\)\n$/);
+    for (const result of [tenant, untrusted, secret]) expect(result.stderr).not.toContain(sandbox.client.clientSecret);
+  });
+
+  it('honours EXTRA_CA_FILE like the service (no --ca-file needed)', async () => {
+    const result = await runCommand(env({ EXTRA_CA_FILE: caFile }), 'register', '--endpoint', ENDPOINT, '--dry-run', '--json');
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(result.stdout)).toMatchObject({ mode: 'register', dryRun: true });
+  });
+
+  it('a sign-in host that accepts and never answers fails after --timeout, exit 1 (it used to hang)', async () => {
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    try {
+      const started = Date.now();
+      const result = await runCommand(env({ AZURE_AUTHORITY_HOST: `https://127.0.0.1:${port}`, EXTRA_CA_FILE: caFile }), '--timeout', '1', 'register', '--endpoint', ENDPOINT, '--dry-run');
+      expect(Date.now() - started).toBeLessThan(15_000);
+      expect(result).toMatchObject({ code: 1, stdout: '' });
+      expect(result.stderr).toMatch(/^delete-sync: DS_ERR_UPSTREAM: no answer from the sign-in host 127\.0\.0\.1:\d+ within 1 s .+ \(at AZURE_AUTHORITY_HOST\)\n$/);
+    } finally {
+      silent.close();
+    }
   });
 });
 
