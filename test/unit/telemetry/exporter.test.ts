@@ -109,7 +109,7 @@ function failures() {
       problem:
         e.name === EVENT_NAMES.poison ? 'poison' : e.name === EVENT_NAMES.held ? 'held by mass-delete brake' : Number(dims(e)['outcome.failed'] ?? 0) > 0 ? 'target failed' : 'denied (no Delete privilege)',
       operationId: e.operation_Id,
-      ...dims(e),
+      crmRecordId: dims(e).crmRecordId,
     }));
 }
 
