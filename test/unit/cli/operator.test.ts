@@ -12,7 +12,7 @@ import { startTenantSandbox, type TenantSandbox } from '../../../sandbox/index.j
 import { createService } from '../../../src/app/service.js';
 import { loadConfig } from '../../../src/config.js';
 import { normalizeDataverseWebhook } from '../../../src/domain/normalize-dataverse.js';
-import { processEvent } from '../../../src/handlers/processor.js';
+import { processEvent } from '../../../src/pipeline/processor.js';
 import { silentLogger } from '../../../src/log.js';
 import { useTestAzurite } from '../../helpers/azurite.js';
 import { deleteBody } from '../../helpers/requests.js';
