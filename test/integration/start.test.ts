@@ -56,4 +56,16 @@ describe('startService without storage settings', () => {
       field: 'PORT',
     });
   });
+
+  it('keeps the embedded Azurite on the same ports across starts, and a given webhook key does not drop the generated admin key', async () => {
+    const ports = service.azurite!.ports;
+    await service.stop();
+    const webhookKey = 'given-webhook-key-0123456789';
+    service = await startService({ env: { PORT: '0', QUEUE_MAX_POLL_MS: '100', DATAVERSE_WEBHOOK_KEY: webhookKey }, dataDir, log: silentLogger });
+    expect(service.azurite!.ports).toEqual(ports);
+    const keys = JSON.parse(await readFile(path.join(dataDir, 'local-keys.json'), 'utf8')) as { ADMIN_KEY: string };
+    expect(service.config.adminKey).toBe(keys.ADMIN_KEY);
+    expect(service.config.dataverse.webhookKey).toBe(webhookKey);
+    expect((await fetch(`${service.url}/api/decisions?limit=1`, { headers: { 'x-admin-key': keys.ADMIN_KEY } })).status).toBe(200);
+  });
 });
