@@ -72,7 +72,7 @@ async function localKeys(env: Record<string, string | undefined>, dataDir: strin
  * The embedded Azurite listens on the same ports every start (kept in `.data/azurite-ports.json`), so a
  * connection string or Storage Explorer set up once keeps working; new free ports if those are taken.
  */
-async function startEmbeddedAzurite(dataDir: string): Promise<RunningAzurite> {
+async function startEmbeddedAzurite(dataDir: string, log: Logger): Promise<RunningAzurite> {
   const location = path.join(dataDir, 'azurite');
   await mkdir(location, { recursive: true });
   const file = path.join(dataDir, AZURITE_PORTS_FILE);
@@ -82,6 +82,8 @@ async function startEmbeddedAzurite(dataDir: string): Promise<RunningAzurite> {
     azurite = await startAzurite({ location, ports: previous });
   } catch (error) {
     if (previous === undefined) throw error;
+    // Taken, e.g. by an Azurite a previous run left behind: new ports, and the connection string changes.
+    log.warn('the embedded Azurite could not listen on its previous ports; it listens on new ones', { previous, error });
     azurite = await startAzurite({ location });
   }
   if (previous === undefined || JSON.stringify(previous) !== JSON.stringify(azurite.ports)) {
@@ -99,7 +101,7 @@ export async function startService(options: StartOptions = {}): Promise<RunningS
   let config = loadConfig(env);
   let azurite: RunningAzurite | undefined;
   if (config.storage.kind === 'embedded') {
-    azurite = await startEmbeddedAzurite(dataDir);
+    azurite = await startEmbeddedAzurite(dataDir, bootLog);
     config = loadConfig({ ...env, STORAGE_CONNECTION_STRING: azurite.connectionString });
     bootLog.info('embedded Azurite started', { location: path.join(dataDir, 'azurite'), ports: azurite.ports });
   }
