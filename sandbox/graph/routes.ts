@@ -126,7 +126,8 @@ export class GraphApi {
       need(req, userRead, directoryDenied);
       return json(200, renderUser(this.user(params[0])));
     });
-    this.on('GET', 'groups/:g/members', ({ req, params }) => {
+    // "List group members": the members, or with the OData cast only those of one type (users here).
+    for (const path of ['groups/:g/members', 'groups/:g/members/microsoft.graph.user']) this.on('GET', path, ({ req, params }) => {
       need(req, groupMembersRead, directoryDenied);
       const group = d.groups.get(params[0] as string);
       if (!group) return graphError(404, 'Request_ResourceNotFound', `Resource '${params[0]}' does not exist or one of its queried reference-property objects are not present.`);
