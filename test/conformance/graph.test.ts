@@ -4,8 +4,6 @@
  * e2e suite's worlds record every call the sandbox answers through it and fail on any violation
  * (test/helpers/e2e-world.ts). Here: the checker itself, and one pass of the service's Graph work.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TenantSandbox } from '../../sandbox/index.js';
 import { fanOut, graphBatchTransport } from '../../src/graph/batch.js';
@@ -20,6 +18,7 @@ import { createLogger } from '../../src/log.js';
 import { enqueueOnce } from '../../src/pipeline/enqueue.js';
 import { startTestAzurite, type TestAzurite } from '../helpers/azurite.js';
 import { testStore } from '../helpers/store.js';
+import { startNotificationEndpoint, type NotificationEndpoint } from '../unit/graph/notification-endpoint.js';
 import { startSandboxClients, type SandboxClients } from '../unit/graph/sandbox-clients.js';
 import { graphConformance } from './graph-calls.js';
 import { GraphMetadata } from './graph-metadata.js';
@@ -74,23 +73,17 @@ describe('the service’s Graph work against the sandbox', () => {
   let clients: SandboxClients;
   let sandbox: TenantSandbox;
   let azurite: TestAzurite;
-  let receiver: Server;
+  let receiver: NotificationEndpoint;
   const conformance = graphConformance(metadata);
 
   beforeAll(async () => {
     [clients, azurite] = await Promise.all([startSandboxClients(), startTestAzurite()]);
     sandbox = clients.sandbox;
     sandbox.graph.record((e) => conformance.record(e));
-    receiver = createServer((req, res) => {
-      const token = new URL(req.url ?? '/', 'http://x').searchParams.get('validationToken');
-      req.resume();
-      if (token !== null) res.writeHead(200, { 'content-type': 'text/plain' }).end(token);
-      else res.writeHead(202).end();
-    });
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    receiver = await startNotificationEndpoint();
   });
   afterAll(async () => {
-    await new Promise((resolve) => receiver?.close(resolve));
+    await receiver?.close();
     await sandbox?.close();
     await azurite?.dispose();
   });
@@ -101,7 +94,7 @@ describe('the service’s Graph work against the sandbox', () => {
     const log = createLogger({ level: 'error' });
     const user = sandbox.directory.add({ displayName: 'Cora Conformance' });
     const group = sandbox.graph.addGroup('Synced', [user.id]);
-    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+    const { url } = receiver;
     const deps = { graph, store, log, now: () => new Date(), enqueue: (key: string, message: Parameters<typeof enqueueOnce>[2], at: Date) => enqueueOnce(store, key, message, at) };
 
     const event = sandbox.graph.createEvent(user.id, { subject: 'x', start: { dateTime: '2031-01-01T10:00:00', timeZone: 'UTC' }, end: { dateTime: '2031-01-01T11:00:00', timeZone: 'UTC' }, categories: ['Tracked to Dynamics 365'] });

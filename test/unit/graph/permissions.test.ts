@@ -6,8 +6,6 @@
  * exactly that run's roles.
  */
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DirectoryUser, TenantSandbox } from '../../../sandbox/index.js';
 import { createCredential } from '../../../src/graph/auth.js';
@@ -21,6 +19,7 @@ import { createLogger } from '../../../src/log.js';
 import { enqueueOnce } from '../../../src/pipeline/enqueue.js';
 import { startTestAzurite, type TestAzurite } from '../../helpers/azurite.js';
 import { testStore } from '../../helpers/store.js';
+import { startNotificationEndpoint, type NotificationEndpoint } from './notification-endpoint.js';
 import { startSandboxClients } from './sandbox-clients.js';
 
 /** The roles the guide's table lists (first column). */
@@ -44,7 +43,7 @@ const needs: Record<string, string> = {
 
 let sandbox: TenantSandbox;
 let azurite: TestAzurite;
-let receiver: Server;
+let receiver: NotificationEndpoint;
 let receiverUrl: string;
 let user: DirectoryUser;
 let groupId: string;
@@ -53,20 +52,13 @@ beforeAll(async () => {
   const [clients, started] = await Promise.all([startSandboxClients(), startTestAzurite()]);
   sandbox = clients.sandbox;
   azurite = started;
-  // A notification endpoint that passes Graph's validation and accepts everything else.
-  receiver = createServer((req, res) => {
-    const token = new URL(req.url ?? '/', 'http://x').searchParams.get('validationToken');
-    req.resume();
-    if (token !== null) res.writeHead(200, { 'content-type': 'text/plain' }).end(token);
-    else res.writeHead(202).end();
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+  receiver = await startNotificationEndpoint();
+  receiverUrl = receiver.url;
   user = sandbox.directory.add({ displayName: 'Pia Permissions' });
   groupId = sandbox.graph.addGroup('Synced', [user.id]).id;
 });
 afterAll(async () => {
-  await new Promise((resolve) => receiver?.close(resolve));
+  await receiver?.close();
   await sandbox?.close();
   await azurite?.dispose();
 });
