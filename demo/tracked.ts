@@ -15,9 +15,7 @@
 import type { DirectoryUser, ItemKind } from '../sandbox/index.js';
 import type { CrmRef } from '../src/domain/event.js';
 import type { LinkRole } from '../src/domain/link.js';
-import { CRM_ID_PROPERTY_ID } from '../src/links/crm-id-property.js';
-import { LINK_APPLICATION_NAME } from '../src/links/markers.js';
-import { itemPath } from '../src/graph/items.js';
+import { writeMarker } from '../src/links/markers.js';
 import type { World } from './world.js';
 
 const DAY_MS = 86_400_000;
@@ -109,9 +107,8 @@ export async function trackedTask(world: World, subject: string, owner: Director
   const list = sb.graph.defaultTodoList(owner.id);
   const task = sb.graph.createTask(owner.id, { title: subject, status: completed ? 'completed' : 'notStarted' }, list.id);
   const id = await sb.dataverse.createTask({ subject, ownerId: owner.systemUserId, statecode: completed ? 1 : 0 });
-  await graphOf(world)
-    .api(`${itemPath({ userId: owner.id, itemKind: 'todoTask', itemId: String(task.id), listId: list.id })}/linkedResources`)
-    .post({ applicationName: LINK_APPLICATION_NAME, externalId: id, displayName: subject, webUrl: `${sb.dataverseUrl}/main.aspx?etn=task&id=${id}&pagetype=entityrecord` });
+  const webUrl = `${sb.dataverseUrl}/main.aspx?etn=task&id=${id}&pagetype=entityrecord`;
+  await writeMarker(graphOf(world), { userId: owner.id, itemKind: 'todoTask', itemId: String(task.id), listId: list.id }, { entity: 'task', id }, { displayName: subject, webUrl });
   // To Do has no app-only notifications: the service's poll finds the task changed and reads its mark.
   await world.pollTodo();
   return finish(world, { entity: 'task', id }, [[{ user: owner, itemKind: 'todoTask', itemId: String(task.id), listId: list.id }, 'owner']]);
@@ -139,9 +136,7 @@ export async function trackedContact(world: World, lastname: string, owner: Dire
   const otherCopy = sb.graph.createContact(other.id, input);
   const id = await sb.dataverse.createContact({ firstname: 'Carla', lastname, emailaddress1: input.emailAddresses[0]!.address, ownerId: owner.systemUserId });
   for (const [user, copy] of [[owner, ownerCopy], [other, otherCopy]] as const) {
-    await graphOf(world)
-      .api(itemPath({ userId: user.id, itemKind: 'contact', itemId: String(copy.id), listId: null }))
-      .patch({ singleValueExtendedProperties: [{ id: CRM_ID_PROPERTY_ID, value: id }] });
+    await writeMarker(graphOf(world), { userId: user.id, itemKind: 'contact', itemId: String(copy.id), listId: null }, { entity: 'contact', id }, { displayName: lastname, webUrl: null });
   }
   const tracked = await finish(world, { entity: 'contact', id }, [
     [{ user: owner, itemKind: 'contact', itemId: String(ownerCopy.id), listId: null }, 'owner'],

@@ -5,8 +5,6 @@
  *   against CRM; iCalUId ↔ globalobjectid; internetMessageId ↔ messageid).
  *   Notifications come late, twice and out of order: reading the item at the time, skipping items
  *   already linked and writing links by item make the order and the repeats not matter.
- * - A contact or task linked by another path (import) gets this service's mark written on it, so the
- *   link can be learned again from the mailbox (backfill, delta) if the link store is lost.
  * - CRM Create/Update: the meeting is looked up by iCalUId in the mailboxes of its user parties, the
  *   e-mail by internetMessageId in its owner's mailbox. (The processor stores the record's snapshot.)
  * Links name the CRM user behind the mailbox, so the processor can take the role from the record.
@@ -22,7 +20,7 @@ import { collectionPath, findEventsByICalUId, iCalUIdFromGlobalObjectId, IMMUTAB
 import type { Logger } from '../log.js';
 import type { Store } from '../store/index.js';
 import { createCrmUsers, type CrmUsers } from './crm-users.js';
-import { markerExpand, writeMarker } from './markers.js';
+import { markerExpand } from './markers.js';
 import { GraphItem, MATCH_SELECT, matchItems } from './match.js';
 import { storeLink } from './store-link.js';
 
@@ -48,39 +46,22 @@ export interface LinkLearner {
   /** Links the matching items of one mailbox (one kind; To Do items of one list). */
   learnItems(userId: string, itemKind: OutlookItemKind, items: readonly GraphItem[], options: { listId: string | null; source: string }): Promise<LearnCounts>;
   /** Stores one link as given (import, admin API), with the mailbox owner's CRM user filled in when unknown. */
-  putLink(link: LinkInput): Promise<'linked' | 'unchanged'>;
+  putLink(link: Omit<Link, 'updatedAt' | 'crmUserId'> & { crmUserId?: string | null }): Promise<'linked' | 'unchanged'>;
   /** The processor's seam: learns from a created/updated event of either origin. */
   learn(event: DomainEvent): Promise<void>;
 }
 
 const Found = z.looseObject({ value: z.array(GraphItem) });
 
-/** Kinds whose only link key is a mark (no CRM column names their Outlook copy). */
-const MARK_ONLY: ReadonlySet<OutlookItemKind> = new Set(['contact', 'todoTask']);
-
-export type LinkInput = Omit<Link, 'updatedAt' | 'crmUserId'> & {
-  crmUserId?: string | null;
-  /** The link was read from the item's own mark: nothing to write back. */
-  fromMark?: boolean;
-};
-
 export function createLinkLearner(deps: LinkLearnerDeps): LinkLearner {
   const { graph, store } = deps;
   const log = deps.log.child({ component: 'link-learner' });
   const crmUsers = deps.crmUsers ?? createCrmUsers(deps.dataverse);
 
-  async function putLink({ fromMark, ...input }: LinkInput): Promise<'linked' | 'unchanged'> {
+  async function putLink(input: Omit<Link, 'updatedAt' | 'crmUserId'> & { crmUserId?: string | null }): Promise<'linked' | 'unchanged'> {
     const existing = await store.links.getByItem(input.userId, input.itemId);
     const crmUserId = input.crmUserId ?? existing?.crmUserId ?? (await crmUsers.systemUserOf(input.userId));
     const result = await storeLink(store, { ...input, crmUserId, updatedAt: deps.now().toISOString() }, existing);
-    if (result !== 'unchanged' && fromMark !== true && MARK_ONLY.has(input.itemKind)) {
-      try {
-        await writeMarker(graph, input, input.crm, null);
-      } catch (error) {
-        // The link stands; only its copy in the mailbox is missing (e.g. no write permission yet).
-        log.warn('could not write the link mark on the item', { userId: input.userId, itemKind: input.itemKind, status: graphStatus(error) });
-      }
-    }
     if (result === 'relinked') log.warn('item relinked to another record', { userId: input.userId, itemKind: input.itemKind, from: existing?.crm, to: input.crm });
     return result === 'unchanged' ? 'unchanged' : 'linked';
   }
@@ -95,7 +76,7 @@ export function createLinkLearner(deps: LinkLearnerDeps): LinkLearner {
     const matches = await matchItems(deps.dataverse, itemKind, items);
     counts.unmatched = items.length - matches.length;
     for (const m of matches) {
-      const result = await putLink({ crm: m.crm, userId, itemKind, itemId: m.itemId, role: m.role, listId: options.listId, source: options.source, fromMark: m.fromMark });
+      const result = await putLink({ crm: m.crm, userId, itemKind, itemId: m.itemId, role: m.role, listId: options.listId, source: options.source });
       counts[result] += 1;
     }
     return counts;

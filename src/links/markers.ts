@@ -3,11 +3,11 @@
  * a path Graph v1.0 documents (the table in docs/operator-guide.md § Linking says who writes each):
  *
  * - contact, event, message: this service's named extended property (crm-id-property.ts); Graph
- *   documents singleValueExtendedProperties on all three. Written by this service (and by a tracker that
- *   follows this contract); server-side sync writes no documented property.
+ *   documents singleValueExtendedProperties on all three. Written with writeMarker by the tracker that
+ *   knows the copy; server-side sync writes no documented property.
  * - todoTask: a `linkedResource` with `applicationName` = LINK_APPLICATION_NAME and `externalId` = the CRM
- *   task's activityid ("linkedResource resource type"; created with POST …/tasks/{id}/linkedResources).
- *   Graph v1.0 todoTask has no extended properties at all.
+ *   task's activityid ("linkedResource resource type"; created with POST …/tasks/{id}/linkedResources,
+ *   by writeMarker). Graph v1.0 todoTask has no extended properties at all.
  *
  * The category "Tracked to Dynamics 365" that server-side sync and the App for Outlook put on tracked
  * appointments, e-mails and tasks says *that* an item is tracked, never *which* record: it is never read
@@ -68,15 +68,16 @@ export function crmRefFromMarker(itemKind: OutlookItemKind, item: MarkedItem): C
 const Listing = z.looseObject({ value: z.array(LinkedResource) });
 
 /**
- * Writes this service's mark on an item linked by another path (so the mark outlives the link store):
- * a linked resource on a task (unless one of ours already names the record), the stamp on anything else.
+ * Writes this service's mark on an Outlook copy of a CRM record — what a tracker that creates or knows
+ * the copy (a deployment's provisioning, the demo's) calls: a linked resource on a task (unless one of
+ * ours already names the record), the stamp on anything else. The service then learns the link itself.
  */
-export async function writeMarker(graph: Client, ref: OutlookItemRef, crm: CrmRef, webUrl: string | null): Promise<'written' | 'present'> {
+export async function writeMarker(graph: Client, ref: OutlookItemRef, crm: CrmRef, link: { displayName: string; webUrl: string | null }): Promise<'written' | 'present'> {
   if (ref.itemKind === 'todoTask') {
     const path = `${itemPath(ref)}/linkedResources`;
     const existing = Listing.parse(await graph.api(path).get()).value;
     if (crmRefFromLinkedResources(existing)?.id === crm.id.toLowerCase()) return 'present';
-    await graph.api(path).post({ applicationName: LINK_APPLICATION_NAME, externalId: crm.id.toLowerCase(), displayName: `CRM ${crm.entity}`, ...(webUrl ? { webUrl } : {}) });
+    await graph.api(path).post({ applicationName: LINK_APPLICATION_NAME, externalId: crm.id.toLowerCase(), displayName: link.displayName, ...(link.webUrl ? { webUrl: link.webUrl } : {}) });
     return 'written';
   }
   await graph.api(itemPath(ref)).headers(IMMUTABLE_ID).patch({ singleValueExtendedProperties: [{ id: CRM_ID_PROPERTY_ID, value: crm.id.toLowerCase() }] });

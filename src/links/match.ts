@@ -36,8 +36,6 @@ export interface ItemMatch {
   itemId: string;
   crm: CrmRef;
   role: LinkRole;
-  /** Matched by the item's own mark. */
-  fromMark: boolean;
 }
 
 /** Values per Dataverse query: an OData filter of a few `or`-ed equalities keeps the URL short. */
@@ -117,14 +115,14 @@ export async function matchItems(dataverse: DataverseClient, itemKind: OutlookIt
   for (const [entity, ids] of byEntity) known.set(entity, await existing(dataverse, entity, [...new Set(ids)]));
   for (const { item, crm } of marked) {
     // A mark naming no CRM record links nothing, and the item is not matched another way either.
-    if (known.get(crm.entity)?.has(crm.id.toLowerCase())) matches.push({ itemId: item.id, crm, role: roleOf(itemKind, item), fromMark: true });
+    if (known.get(crm.entity)?.has(crm.id.toLowerCase())) matches.push({ itemId: item.id, crm, role: roleOf(itemKind, item) });
   }
   if (itemKind === 'event') {
     const keyed = rest.filter((i) => i.iCalUId);
     const found = await appointmentsByICalUId(dataverse, [...new Set(keyed.map((i) => (i.iCalUId as string).toUpperCase()))]);
     for (const item of keyed) {
       const id = found.get((item.iCalUId as string).toUpperCase());
-      if (id !== undefined) matches.push({ itemId: item.id, crm: { entity: 'appointment', id }, role: roleOf(itemKind, item), fromMark: false });
+      if (id !== undefined) matches.push({ itemId: item.id, crm: { entity: 'appointment', id }, role: roleOf(itemKind, item) });
     }
   }
   if (itemKind === 'message') {
@@ -132,7 +130,7 @@ export async function matchItems(dataverse: DataverseClient, itemKind: OutlookIt
     const found = await emailsByMessageId(dataverse, [...new Set(keyed.map((i) => i.internetMessageId as string))]);
     for (const item of keyed) {
       const id = found.get(item.internetMessageId as string);
-      if (id !== undefined) matches.push({ itemId: item.id, crm: { entity: 'email', id }, role: 'other', fromMark: false });
+      if (id !== undefined) matches.push({ itemId: item.id, crm: { entity: 'email', id }, role: 'other' });
     }
   }
   return matches;

@@ -12,8 +12,7 @@ import { startTenantSandbox, type DirectoryUser, type TenantSandbox } from '../.
 import { createService } from '../../src/app/service.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { CrmRef } from '../../src/domain/event.js';
-import { itemPath } from '../../src/graph/items.js';
-import { CRM_ID_PROPERTY_ID } from '../../src/links/crm-id-property.js';
+import { writeMarker } from '../../src/links/markers.js';
 import { silentLogger } from '../../src/log.js';
 import type { DecisionRecord } from '../../src/store/decisions.js';
 import { createStore, type Store } from '../../src/store/index.js';
@@ -164,7 +163,7 @@ export async function startReliabilityWorld(options: ReliabilityWorldOptions = {
         const ref = { entity: 'contact', id };
         // The tracker stamps each copy with the service's CRM-id property; the notifications teach the service.
         for (const copy of copies) {
-          await graph.api(itemPath({ userId: copy.user.id, itemKind: 'contact', itemId: copy.itemId, listId: null })).patch({ singleValueExtendedProperties: [{ id: CRM_ID_PROPERTY_ID, value: id }] });
+          await writeMarker(graph, { userId: copy.user.id, itemKind: 'contact', itemId: copy.itemId, listId: null }, { entity: 'contact', id }, { displayName: lastname, webUrl: null });
         }
         await linked(ref, copies);
         return { ref, kind: 'contact', copies };

@@ -1,14 +1,15 @@
 /**
  * Links from the marks a real tenant supports, against the sandbox and Azurite: a contact's CRM-id stamp
  * and a To Do task's linkedResource link only when CRM has the record they name; the "Tracked to
- * Dynamics 365" category links nothing; a contact or task linked another way gets this service's mark.
+ * Dynamics 365" category links nothing; a mark written with writeMarker is what the service then learns.
  */
+import type { Client } from '@microsoft/microsoft-graph-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DirectoryUser, TenantSandbox } from '../../../sandbox/index.js';
 import { createLogger } from '../../../src/log.js';
 import { CRM_ID_PROPERTY_ID } from '../../../src/links/crm-id-property.js';
 import { createLinkLearner, type LinkLearner } from '../../../src/links/learn.js';
-import { crmRefFromLinkedResources, LINK_APPLICATION_NAME } from '../../../src/links/markers.js';
+import { crmRefFromLinkedResources, LINK_APPLICATION_NAME, writeMarker } from '../../../src/links/markers.js';
 import { GraphItem, matchItems } from '../../../src/links/match.js';
 import type { DataverseClient } from '../../../src/dataverse/client.js';
 import type { Store } from '../../../src/store/index.js';
@@ -36,6 +37,7 @@ let dataverse: DataverseClient;
 let azurite: TestAzurite;
 let store: Store;
 let learner: LinkLearner;
+let graph: Client;
 let user: DirectoryUser;
 
 beforeAll(async () => {
@@ -44,6 +46,7 @@ beforeAll(async () => {
   dataverse = clients.dataverse;
   azurite = started;
   store = testStore(azurite.connectionString).store;
+  graph = clients.graph;
   learner = createLinkLearner({ graph: clients.graph, dataverse, store, log: createLogger({ level: 'error' }), now: () => new Date() });
   user = sandbox.directory.add({ displayName: 'Mara Marks' });
 });
@@ -62,7 +65,7 @@ describe('matching by mark', () => {
       item({ id: 'c-real', singleValueExtendedProperties: stamp(crmId) }),
       item({ id: 'c-forged', singleValueExtendedProperties: stamp(OTHER) }),
     ]);
-    expect(matches).toEqual([{ itemId: 'c-real', crm: { entity: 'contact', id: crmId.toLowerCase() }, role: 'other', fromMark: true }]);
+    expect(matches).toEqual([{ itemId: 'c-real', crm: { entity: 'contact', id: crmId.toLowerCase() }, role: 'other' }]);
   });
 
   it('links a To Do task by this service’s linkedResource only when CRM has the task', async () => {
@@ -83,24 +86,27 @@ describe('matching by mark', () => {
   });
 });
 
-describe('marks written by this service', () => {
-  it('puts a linkedResource on a task and the stamp on a contact linked by another path, and nothing on one linked by its mark', async () => {
+describe('writing a mark', () => {
+  it('puts this service\'s linkedResource on a task once and the stamp on a contact, from which the link is then learned', async () => {
     const list = sandbox.graph.defaultTodoList(user.id);
-    const task = sandbox.graph.createTask(user.id, { title: 'Imported' }, list.id);
-    const taskId = await sandbox.dataverse.createTask({ subject: 'Imported', ownerId: user.systemUserId, statecode: 0 });
-    const base = { userId: user.id, role: 'other' as const, source: 'import' };
-    await learner.putLink({ ...base, crm: { entity: 'task', id: taskId }, itemKind: 'todoTask', itemId: String(task.id), listId: list.id });
-    const linked = sandbox.graph.item(user.id, 'todoTask', String(task.id));
-    expect(sandbox.graph.store.get(String(linked?.id))?.linkedResources).toEqual([expect.objectContaining({ applicationName: LINK_APPLICATION_NAME, externalId: taskId.toLowerCase() })]);
+    const task = sandbox.graph.createTask(user.id, { title: 'Tracked' }, list.id);
+    const taskId = await sandbox.dataverse.createTask({ subject: 'Tracked', ownerId: user.systemUserId, statecode: 0 });
+    const taskRef = { userId: user.id, itemKind: 'todoTask' as const, itemId: String(task.id), listId: list.id };
+    const link = { displayName: 'Tracked', webUrl: null };
+    expect(await writeMarker(graph, taskRef, { entity: 'task', id: taskId }, link)).toBe('written');
+    expect(await writeMarker(graph, taskRef, { entity: 'task', id: taskId }, link)).toBe('present');
+    expect(sandbox.graph.store.get(String(task.id))?.linkedResources).toEqual([expect.objectContaining({ applicationName: LINK_APPLICATION_NAME, externalId: taskId.toLowerCase() })]);
 
     const contact = sandbox.graph.createContact(user.id, { givenName: null, surname: null });
-    const contactId = await sandbox.dataverse.createContact({ lastname: 'Imported', ownerId: user.systemUserId });
-    await learner.putLink({ ...base, crm: { entity: 'contact', id: contactId }, itemKind: 'contact', itemId: String(contact.id), listId: null });
-    expect(sandbox.graph.item(user.id, 'contact', String(contact.id))?.singleValueExtendedProperties).toEqual([{ id: CRM_ID_PROPERTY_ID, value: contactId.toLowerCase() }]);
+    const contactId = await sandbox.dataverse.createContact({ lastname: 'Tracked', ownerId: user.systemUserId });
+    await writeMarker(graph, { userId: user.id, itemKind: 'contact', itemId: String(contact.id), listId: null }, { entity: 'contact', id: contactId }, link);
+    const stamped = sandbox.graph.item(user.id, 'contact', String(contact.id));
+    expect(stamped?.singleValueExtendedProperties).toEqual([{ id: CRM_ID_PROPERTY_ID, value: contactId.toLowerCase() }]);
 
-    const marked = sandbox.graph.createContact(user.id, { displayName: 'Marked' });
-    await learner.putLink({ ...base, crm: { entity: 'contact', id: contactId }, itemKind: 'contact', itemId: String(marked.id), listId: null, fromMark: true });
-    expect(sandbox.graph.item(user.id, 'contact', String(marked.id))?.singleValueExtendedProperties).toBeUndefined();
-    expect(await store.links.listByRecord({ entity: 'contact', id: contactId })).toHaveLength(2);
+    const taskItem = { ...sandbox.graph.item(user.id, 'todoTask', String(task.id)), linkedResources: sandbox.graph.store.get(String(task.id))?.linkedResources };
+    expect(await learner.learnItems(user.id, 'todoTask', [item(taskItem)], { listId: list.id, source: 'delta' })).toMatchObject({ linked: 1 });
+    expect(await learner.learnItems(user.id, 'contact', [item(stamped ?? {})], { listId: null, source: 'notification' })).toMatchObject({ linked: 1 });
+    expect(await store.links.getByItem(user.id, String(task.id))).toMatchObject({ crm: { entity: 'task', id: taskId.toLowerCase() }, listId: list.id });
+    expect(await store.links.getByItem(user.id, String(contact.id))).toMatchObject({ crm: { entity: 'contact', id: contactId.toLowerCase() } });
   });
 });
