@@ -1,12 +1,21 @@
 /**
- * Tracked records for the demo and the end-to-end tests: one CRM record and its linked Outlook copies,
- * made the way server-side sync leaves them (the meeting's CRM `globalobjectid` is its Outlook iCalUId,
- * the e-mail's `messageid` its internetMessageId), with the links the service keeps for them written
- * through the store.
+ * Tracked records for the demo and the end-to-end tests: one CRM record and its Outlook copies, made the
+ * way a real tenant has them, and linked by the service itself through the paths a real tenant supports
+ * (docs/operator-guide.md § Linking) — never written into its store here:
+ * - meeting: the CRM appointment's `globalobjectid` is the Outlook iCalUId (as server-side sync keeps
+ *   it); the CRM Create webhook makes the service find the copies by iCalUId in the parties' mailboxes.
+ * - e-mail: the CRM e-mail's `messageid` is the sent mail's internetMessageId; the created
+ *   notifications make the service match each copy by it.
+ * - task: the To Do copy carries this service's linkedResource (applicationName, externalId = the CRM
+ *   activityid), written through Graph by the tracker that made the copy; the To Do poll learns it.
+ * - contact: each Outlook copy carries this service's CRM-id extended property, written through Graph
+ *   by the tracker; the updated notifications make the service learn it (checked against CRM).
+ * The tracker writes with the service's own app registration, as a deployment's provisioning does.
  */
 import type { DirectoryUser, ItemKind } from '../sandbox/index.js';
 import type { CrmRef } from '../src/domain/event.js';
-import type { Link, LinkRole } from '../src/domain/link.js';
+import type { LinkRole } from '../src/domain/link.js';
+import { writeMarker } from '../src/links/markers.js';
 import type { World } from './world.js';
 
 const DAY_MS = 86_400_000;
@@ -38,24 +47,21 @@ function nameOf(world: World, user: DirectoryUser): string {
   return found[0];
 }
 
-async function link(world: World, ref: CrmRef, copy: Copy, role: LinkRole): Promise<void> {
-  const value: Link = {
-    crm: ref,
-    userId: copy.user.id,
-    crmUserId: copy.user.systemUserId,
-    itemKind: copy.itemKind,
-    itemId: copy.itemId,
-    role,
-    listId: copy.listId,
-    source: 'import',
-    updatedAt: new Date().toISOString(),
-  };
-  await world.store.links.put(value);
+function graphOf(world: World) {
+  const graph = world.composed.clients?.graph;
+  if (!graph) throw new Error('the service was composed without a Graph client');
+  return graph;
 }
 
+/** Waits until the service has linked every copy to the record (it learns them on its own), then names them. */
 async function finish(world: World, ref: CrmRef, copies: [Copy, LinkRole][]): Promise<Tracked> {
-  for (const [copy, role] of copies) await link(world, ref, copy, role);
   await world.quiesce();
+  for (const [copy] of copies) {
+    const link = await world.store.links.getByItem(copy.user.id, copy.itemId);
+    if (link?.crm.id.toLowerCase() !== ref.id.toLowerCase()) {
+      throw new Error(`the service did not link ${copy.user.displayName}'s ${copy.itemKind} to ${ref.entity} ${ref.id} (link: ${JSON.stringify(link?.crm ?? null)})`);
+    }
+  }
   return { ref, copies: Object.fromEntries(copies.map(([copy]) => [nameOf(world, copy.user), copy])) };
 }
 
@@ -101,19 +107,19 @@ export async function trackedTask(world: World, subject: string, owner: Director
   const list = sb.graph.defaultTodoList(owner.id);
   const task = sb.graph.createTask(owner.id, { title: subject, status: completed ? 'completed' : 'notStarted' }, list.id);
   const id = await sb.dataverse.createTask({ subject, ownerId: owner.systemUserId, statecode: completed ? 1 : 0 });
+  const webUrl = `${sb.dataverseUrl}/main.aspx?etn=task&id=${id}&pagetype=entityrecord`;
+  await writeMarker(graphOf(world), { userId: owner.id, itemKind: 'todoTask', itemId: String(task.id), listId: list.id }, { entity: 'task', id }, { displayName: subject, webUrl });
+  // To Do has no app-only notifications: the service's poll finds the task changed and reads its mark.
+  await world.pollTodo();
   return finish(world, { entity: 'task', id }, [[{ user: owner, itemKind: 'todoTask', itemId: String(task.id), listId: list.id }, 'owner']]);
 }
 
 export async function trackedEmail(world: World, subject: string, from: DirectoryUser, to: DirectoryUser): Promise<Tracked> {
   const { sb } = world;
-  const { sent, delivered } = sb.graph.sendMail(from.id, { subject, toRecipients: [{ emailAddress: { address: to.mail } }] });
-  const id = await sb.dataverse.createEmail({
-    subject,
-    ownerId: from.systemUserId,
-    messageid: String(sent.internetMessageId),
-    from: systemUser(from),
-    to: [systemUser(to)],
-  });
+  // A CRM e-mail sent through Exchange: CRM's messageid is the message's internetMessageId.
+  const messageid = `<${subject.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-${Date.now().toString(36)}@${from.mail.split('@')[1] ?? 'contoso.test'}>`;
+  const id = await sb.dataverse.createEmail({ subject, ownerId: from.systemUserId, messageid, from: systemUser(from), to: [systemUser(to)] });
+  const { sent, delivered } = sb.graph.sendMail(from.id, { subject, internetMessageId: messageid, toRecipients: [{ emailAddress: { address: to.mail } }] });
   const received = delivered[0];
   if (!received) throw new Error('the e-mail was not delivered');
   return finish(world, { entity: 'email', id }, [
@@ -129,6 +135,9 @@ export async function trackedContact(world: World, lastname: string, owner: Dire
   const ownerCopy = sb.graph.createContact(owner.id, input);
   const otherCopy = sb.graph.createContact(other.id, input);
   const id = await sb.dataverse.createContact({ firstname: 'Carla', lastname, emailaddress1: input.emailAddresses[0]!.address, ownerId: owner.systemUserId });
+  for (const [user, copy] of [[owner, ownerCopy], [other, otherCopy]] as const) {
+    await writeMarker(graphOf(world), { userId: user.id, itemKind: 'contact', itemId: String(copy.id), listId: null }, { entity: 'contact', id }, { displayName: lastname, webUrl: null });
+  }
   const tracked = await finish(world, { entity: 'contact', id }, [
     [{ user: owner, itemKind: 'contact', itemId: String(ownerCopy.id), listId: null }, 'owner'],
     [{ user: other, itemKind: 'contact', itemId: String(otherCopy.id), listId: null }, 'other'],

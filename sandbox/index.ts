@@ -6,7 +6,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createCertificate } from './tls.js';
 import { Directory } from './directory.js';
-import { TokenIssuer } from './tokens.js';
+import { TokenIssuer, type ClientRegistration } from './tokens.js';
+import { allGraphRoles } from './graph/permissions.js';
 import { Faults } from './faults.js';
 import { DeleteLog } from './delete-log.js';
 import type { SandboxContext } from './context.js';
@@ -20,7 +21,9 @@ export type { SandboxContext } from './context.js';
 export type { TenantGraph, GraphOptions, LifecycleEvent } from './graph/tenant-graph.js';
 export type { FaultSettings, InjectedFault, FaultSide } from './faults.js';
 export type { DeleteRecord } from './delete-log.js';
-export type { EventInput, ContactInput, MessageInput, TaskInput } from './graph/schemas.js';
+export type { EventInput, ContactInput, MessageInput, TaskInput, LinkedResourceInput } from './graph/schemas.js';
+export type { BatchFault, GraphExchange } from './graph/tenant-graph.js';
+export type { ClientRegistration } from './tokens.js';
 export type { ItemKind } from './graph/store.js';
 export { Directory, type DirectoryUser } from './directory.js';
 export { Faults } from './faults.js';
@@ -46,7 +49,12 @@ export interface TenantSandbox {
   tenantId: string;
   /** PEM of the self-signed certificate all three endpoints use; clients trust it as a CA. */
   ca: string;
-  client: { clientId: string; clientSecret: string; servicePrincipalId: string };
+  client: ClientRegistration;
+  /**
+   * Another app registration in the tenant with exactly these Graph application roles (for permission
+   * tests). Its service principal is an application user in Dataverse like the main one.
+   */
+  registerClient(graphRoles: string[]): ClientRegistration;
   directory: Directory;
   graph: TenantGraph;
   dataverse: DataverseState;
@@ -62,9 +70,13 @@ export async function startTenantSandbox(options: TenantSandboxOptions = {}): Pr
   const cert = await createCertificate();
   const directory = new Directory();
   const tokens = new TokenIssuer(tenantId, clock);
-  const app = directory.add({ displayName: 'CRM Outlook Delete Sync', isApplicationUser: true, canActOnBehalf: true, canDelete: true });
-  const client = { clientId: randomUUID(), clientSecret: randomBytes(30).toString('base64url'), servicePrincipalId: app.id };
-  tokens.register(client);
+  const registerClient = (graphRoles: string[], displayName = 'CRM Outlook Delete Sync'): ClientRegistration => {
+    const app = directory.add({ displayName, isApplicationUser: true, canActOnBehalf: true, canDelete: true });
+    const registration: ClientRegistration = { clientId: randomUUID(), clientSecret: randomBytes(30).toString('base64url'), servicePrincipalId: app.id, graphRoles: [...graphRoles] };
+    tokens.register(registration);
+    return registration;
+  };
+  const client = registerClient(options.graph?.graphRoles ?? allGraphRoles);
   const ctx: SandboxContext = { cert, directory, tokens, faults: new Faults(clock, options.faultSeed), clock, log: new DeleteLog() };
 
   const graph = await startGraphServer(ctx, options.graph);
@@ -78,6 +90,7 @@ export async function startTenantSandbox(options: TenantSandboxOptions = {}): Pr
     tenantId,
     ca: cert.cert,
     client,
+    registerClient: (graphRoles) => registerClient(graphRoles, `Permission test app ${randomUUID().slice(0, 8)}`),
     directory,
     graph: graph.graph,
     dataverse: dataverse.state,

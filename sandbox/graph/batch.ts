@@ -1,9 +1,11 @@
 /**
  * JSON batching (`POST /v1.0/$batch`): at most 20 requests, each routed through the same handlers and
  * the same per-mailbox limits as a direct call, so each can get its own 429 with its own Retry-After.
- * Requests without `dependsOn` run at once (which is how a batch of more than four requests to one
- * mailbox meets the concurrency limit); a failed dependency answers 424. The outer status is 200
- * whatever the items' statuses; responses come back in completion order, not request order.
+ * Requests without `dependsOn` run in parallel, but Graph hands the mailbox (Outlook) requests of one
+ * batch to Outlook at most four at a time ("Microsoft Graph service-specific throttling limits",
+ * Outlook service limits), so a batch of twenty takes five rounds; the limit is a setting (null: off).
+ * A failed dependency answers 424. The outer status is 200 whatever the items' statuses; responses
+ * come back in completion order, not request order.
  */
 import { z } from 'zod';
 import { batchInput, type BatchRequestItem } from './schemas.js';
@@ -21,7 +23,34 @@ export interface SubRequest {
 
 export type Execute = (request: SubRequest) => Promise<GraphResponse>;
 
-export async function runBatch(body: unknown, execute: Execute): Promise<GraphResponse> {
+export interface BatchOptions {
+  /** Mailbox requests of one batch executed at once (Graph: 4); null = no limit. */
+  outlookConcurrency: number | null;
+  /** Whether a request goes to Outlook (a mailbox resource). */
+  isOutlook: (path: string) => boolean;
+}
+
+/** A counting semaphore: at most `limit` holders at once, the rest wait in order. */
+function gate(limit: number | null): <T>(run: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return async (run) => {
+    if (limit !== null) {
+      while (active >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+      active += 1;
+    }
+    try {
+      return await run();
+    } finally {
+      if (limit !== null) {
+        active -= 1;
+        waiting.shift()?.();
+      }
+    }
+  };
+}
+
+export async function runBatch(body: unknown, execute: Execute, options: BatchOptions = { outlookConcurrency: null, isOutlook: () => false }): Promise<GraphResponse> {
   const parsed = batchInput.safeParse(body);
   if (!parsed.success) return badRequest(`Invalid batch payload: ${z.prettifyError(parsed.error).split('\n')[0] ?? ''}`);
   const { requests } = parsed.data;
@@ -31,6 +60,7 @@ export async function runBatch(body: unknown, execute: Execute): Promise<GraphRe
   const missing = requests.find((r) => r.dependsOn?.some((d) => !ids.has(d)));
   if (missing) return badRequest(`Request '${missing.id}' depends on a request that is not in the batch.`);
 
+  const outlook = gate(options.outlookConcurrency);
   const done = new Map<string, Promise<GraphResponse>>();
   const responses: Record<string, unknown>[] = [];
   const start = (item: BatchRequestItem): Promise<GraphResponse> => {
@@ -39,7 +69,7 @@ export async function runBatch(body: unknown, execute: Execute): Promise<GraphRe
       running = (async () => {
         const deps = await Promise.all((item.dependsOn ?? []).map((id) => start(requests.find((r) => r.id === id) as BatchRequestItem)));
         if (deps.some((d) => d.status >= 400)) return graphError(424, 'FailedDependency', 'The request failed because it depended on a request that failed.');
-        return runOne(item, execute);
+        return options.isOutlook(item.url) ? outlook(() => runOne(item, execute)) : runOne(item, execute);
       })();
       done.set(item.id, running);
       void running.then((response) => responses.push({ id: item.id, status: response.status, headers: response.headers, ...(response.body !== undefined ? { body: response.body } : {}) }));

@@ -22,7 +22,11 @@ interface DeltaToken {
   /** Set inside a round: its upper bound and the id cursor. */
   to?: number;
   after?: string;
+  /** The first round's `$select`/`$expand`, kept for the rounds that follow. */
+  render?: { select?: string[]; expandLinked: boolean; basic: boolean };
 }
+
+export type { DeltaToken };
 
 export function encodeToken(token: DeltaToken): string {
   return Buffer.from(JSON.stringify(token)).toString('base64url');
@@ -66,12 +70,12 @@ export function deltaPage(store: ItemStore, token: DeltaToken, pageSize: number)
   const remaining = entries.filter((e) => token.after === undefined || e.id > token.after).sort((a, b) => (a.id < b.id ? -1 : 1));
   const page = remaining.slice(0, pageSize);
   const value = page.map((e) =>
-    e.item ? renderItem(e.item, { withType: true }) : { '@odata.type': odataType[scope.kind], id: e.id, '@removed': { reason: 'deleted' } },
+    e.item ? renderItem(e.item, { withType: true, ...token.render }) : { '@odata.type': odataType[scope.kind], id: e.id, '@removed': { reason: 'deleted' } },
   );
   if (remaining.length > pageSize) {
-    return { value, nextToken: encodeToken({ scope, from: token.from, to, after: page[page.length - 1]?.id }) };
+    return { value, nextToken: encodeToken({ scope, from: token.from, to, after: page[page.length - 1]?.id, render: token.render }) };
   }
-  return { value, deltaToken: encodeToken({ scope, from: to }) };
+  return { value, deltaToken: encodeToken({ scope, from: to, render: token.render }) };
 }
 
 function inWindow(item: Item, window: DeltaScope['window']): boolean {

@@ -8,9 +8,10 @@ import type { Directory, DirectoryUser } from '../directory.js';
 import type { DeleteLog } from '../delete-log.js';
 import { newICalUId, newInternetMessageId, newItemId } from './ids.js';
 import { normalizeDateTime } from './render.js';
-import type { ContactInput, EventInput, MessageInput, TaskInput } from './schemas.js';
+import type { ContactInput, EventInput, LinkedResourceInput, MessageInput, TaskInput } from './schemas.js';
+import { newRequestId } from './ids.js';
 import { eventInput, contactInput, messageInput, taskInput } from './schemas.js';
-import type { ExtendedProperty, Folder, Item, ItemKind, ItemStore, Mailbox } from './store.js';
+import type { ExtendedProperty, Folder, Item, ItemKind, ItemStore, LinkedResource, Mailbox } from './store.js';
 
 export interface Actor {
   via: 'api' | 'user';
@@ -90,14 +91,17 @@ export class Mailboxes {
     return own;
   }
 
-  createContact(userId: string, input: ContactInput): Item {
+  /** A contact in the default Contacts folder or in one of its folders. */
+  createContact(userId: string, input: ContactInput, folderId?: string): Item {
     const { singleValueExtendedProperties, ...rest } = contactInput.parse(input);
     const { user, box } = this.requireMailbox(userId);
     const displayName = rest.displayName ?? [rest.givenName, rest.surname].filter(Boolean).join(' ');
+    const folder = folderId === undefined ? box.contactFolder : [box.contactFolder, ...box.contactChildFolders].find((f) => f.id === folderId);
+    if (!folder) throw new Error(`no contact folder ${folderId} for ${userId}`);
     return this.store.insert({
       kind: 'contact',
       mailboxId: user.id,
-      container: box.contactFolder.id,
+      container: folder.id,
       fields: { emailAddresses: [], businessPhones: [], categories: [], ...rest, displayName },
       extended: singleValueExtendedProperties ?? [],
     });
@@ -150,14 +154,43 @@ export class Mailboxes {
   }
 
   createTask(userId: string, input: TaskInput, listId?: string): Item {
-    const { singleValueExtendedProperties, ...rest } = taskInput.parse(input);
+    const rest = taskInput.parse(input);
     const { user, box } = this.requireMailbox(userId);
     const list = listId ? box.todoLists.find((l) => l.id === listId) : box.todoLists[0];
     if (!list) throw new Error(`no To Do list ${listId} for ${userId}`);
     return this.store.insert(
-      { kind: 'todoTask', mailboxId: user.id, container: list.id, fields: { body: { content: '', contentType: 'text' }, ...rest }, extended: singleValueExtendedProperties ?? [] },
+      { kind: 'todoTask', mailboxId: user.id, container: list.id, fields: { body: { content: '', contentType: 'text' }, ...rest }, extended: [] },
       'AAkALg',
     );
+  }
+
+  createContactFolder(userId: string, displayName: string): Folder {
+    const { box } = this.requireMailbox(userId);
+    const folder: Folder = { id: newItemId('AAMkAG'), displayName };
+    box.contactChildFolders.push(folder);
+    return folder;
+  }
+
+  /** `POST …/tasks/{id}/linkedResources`; the task changes with it (a delta round lists it again). */
+  addLinkedResource(task: Item, input: LinkedResourceInput): LinkedResource {
+    const resource: LinkedResource = {
+      id: newRequestId(),
+      applicationName: input.applicationName ?? null,
+      displayName: input.displayName ?? null,
+      externalId: input.externalId ?? null,
+      webUrl: input.webUrl ?? null,
+    };
+    task.linkedResources.push(resource);
+    this.store.touch(task);
+    return resource;
+  }
+
+  removeLinkedResource(task: Item, id: string): boolean {
+    const index = task.linkedResources.findIndex((r) => r.id === id);
+    if (index < 0) return false;
+    task.linkedResources.splice(index, 1);
+    this.store.touch(task);
+    return true;
   }
 
   createTodoList(userId: string, displayName: string): Folder {

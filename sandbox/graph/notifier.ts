@@ -1,7 +1,9 @@
 /**
- * Delivers change and lifecycle notifications the way Graph does: at least once (a seeded share is sent
- * twice), not in order (small random delays), retried with backoff on non-2xx, errors and answers slower
- * than the timeout, and every attempt recorded. An endpoint whose recent answers are often slow is
+ * Delivers change and lifecycle notifications the way Graph does: late (a base latency — Graph's table
+ * says under a minute for contacts and messages, up to 3 minutes, "Unknown" for events — kept short in
+ * tests), several to one URL in one POST ("Microsoft Graph may send multiple notifications … in the same
+ * POST request"), at least once (a seeded share is sent twice), not in order (random delays), retried
+ * with backoff on non-2xx, errors and answers slower than the timeout, and every attempt recorded. An endpoint whose recent answers are often slow is
  * penalised as Graph does (≥ 10 % slow: deliveries delayed; ≥ 15 %: dropped). While paused,
  * notifications are lost (delta still sees the changes), as when Graph drops them.
  */
@@ -13,8 +15,14 @@ import { seededRandom } from '../faults.js';
 export interface NotifierSettings {
   /** Share of notifications delivered twice. */
   duplicateRate: number;
-  /** Each delivery waits a random 0..maxDelayMs first, so notifications can overtake each other. */
+  /** Each delivery waits this long first (Graph: seconds to minutes). */
+  latencyMs: number;
+  /** …plus a random 0..maxDelayMs, so notifications can overtake each other. */
   maxDelayMs: number;
+  /** Change notifications for one URL made within this window go out in one POST (0: one per POST). */
+  batchWindowMs: number;
+  /** At most this many notifications in one POST. */
+  maxBatch: number;
   /** An answer slower than this counts as failed (Graph: 3 s). */
   timeoutMs: number;
   /** Attempts per notification, including the first. */
@@ -29,7 +37,10 @@ export interface NotifierSettings {
 
 export const defaultNotifierSettings: NotifierSettings = {
   duplicateRate: 0.05,
+  latencyMs: 0,
   maxDelayMs: 30,
+  batchWindowMs: 15,
+  maxBatch: 10,
   timeoutMs: 3000,
   attempts: 4,
   backoffMs: 200,
@@ -52,6 +63,8 @@ export interface DeliveryRecord {
   status?: number;
   error?: string;
   durationMs: number;
+  /** Notifications in the POST this one went in. */
+  batchSize?: number;
 }
 
 export interface Notification {
@@ -64,7 +77,17 @@ export interface Notification {
   lifecycle: boolean;
 }
 
+/** Notifications going to one URL in one POST. */
+interface Batch {
+  url: string;
+  notifications: Notification[];
+}
+
+const items = (n: Notification): unknown[] => (n.payload as { value?: unknown[] }).value ?? [];
+
 export class Notifier {
+  /** Per URL: the batch still collecting notifications (not yet sent). */
+  private readonly open = new Map<string, Batch>();
   readonly settings: NotifierSettings = { ...defaultNotifierSettings };
   readonly deliveries: DeliveryRecord[] = [];
   private paused = false;
@@ -111,8 +134,16 @@ export class Notifier {
       return;
     }
     const penalty = slowShare >= 0.1 ? this.settings.slowPenaltyMs : 0;
-    const copies = !n.lifecycle && this.rng() < this.settings.duplicateRate ? 2 : 1;
-    for (let i = 0; i < copies; i++) this.schedule(n, 1, penalty + Math.floor(this.rng() * this.settings.maxDelayMs));
+    const delay = () => penalty + this.settings.latencyMs + Math.floor(this.rng() * this.settings.maxDelayMs);
+    const open = this.open.get(n.url);
+    if (!n.lifecycle && open && open.notifications.length < this.settings.maxBatch) open.notifications.push(n);
+    else {
+      const batch: Batch = { url: n.url, notifications: [n] };
+      if (!n.lifecycle && this.settings.batchWindowMs > 0) this.open.set(n.url, batch);
+      this.schedule(batch, 1, Math.max(delay(), n.lifecycle ? 0 : this.settings.batchWindowMs));
+    }
+    // The duplicate travels on its own, later or earlier than the original.
+    if (!n.lifecycle && this.rng() < this.settings.duplicateRate) this.schedule({ url: n.url, notifications: [n] }, 1, delay());
   }
 
   /**
@@ -157,11 +188,12 @@ export class Notifier {
     await this.dispatcher.close();
   }
 
-  private schedule(n: Notification, attempt: number, delayMs: number): void {
+  private schedule(batch: Batch, attempt: number, delayMs: number): void {
     this.pending += 1;
     const timer = setTimeout(() => {
       this.timers.delete(timer);
-      void this.attempt(n, attempt).finally(() => {
+      if (this.open.get(batch.url) === batch) this.open.delete(batch.url);
+      void this.attempt(batch, attempt).finally(() => {
         this.pending -= 1;
         if (this.pending <= 0) this.flushWaiters();
       });
@@ -169,8 +201,10 @@ export class Notifier {
     this.timers.add(timer);
   }
 
-  private async attempt(n: Notification, attempt: number): Promise<void> {
+  private async attempt(batch: Batch, attempt: number): Promise<void> {
     if (this.closed) return;
+    const n = batch.notifications[0] as Notification;
+    const payload = batch.notifications.length === 1 ? n.payload : { value: batch.notifications.flatMap(items) };
     const started = Date.now();
     let status: number | undefined;
     let error: string | undefined;
@@ -178,7 +212,7 @@ export class Notifier {
       const response = await fetch(n.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json; charset=utf-8' },
-        body: JSON.stringify(n.payload),
+        body: JSON.stringify(payload),
         signal: AbortSignal.timeout(this.settings.timeoutMs),
         dispatcher: this.dispatcher,
       });
@@ -189,12 +223,15 @@ export class Notifier {
     }
     if (this.closed) return;
     const durationMs = Date.now() - started;
-    this.recordHealth(n.url, error === 'timeout' || durationMs > this.settings.slowMs);
+    // Graph's slow share counts notifications, not POSTs.
+    for (let i = 0; i < batch.notifications.length; i++) this.recordHealth(n.url, error === 'timeout' || durationMs > this.settings.slowMs);
     const ok = status !== undefined && status >= 200 && status < 300;
     const last = attempt >= this.settings.attempts;
     const outcome = ok ? 'delivered' : last ? 'gaveUp' : 'failed';
-    this.deliveries.push({ at: this.clock(), subscriptionId: n.subscriptionId, event: n.event, resource: n.resource, attempt, outcome, status, error, durationMs });
-    if (!ok && !last) this.schedule(n, attempt + 1, this.settings.backoffMs * 2 ** (attempt - 1));
+    for (const one of batch.notifications) {
+      this.deliveries.push({ at: this.clock(), subscriptionId: one.subscriptionId, event: one.event, resource: one.resource, attempt, outcome, status, error, durationMs, batchSize: batch.notifications.length });
+    }
+    if (!ok && !last) this.schedule(batch, attempt + 1, this.settings.backoffMs * 2 ** (attempt - 1));
   }
 
   private slowShare(url: string): number {

@@ -16,6 +16,10 @@ export interface RenderOptions {
   select?: string[];
   /** undefined: not expanded; null: all properties; otherwise only these ids (case-insensitive). */
   expandExtended?: string[] | null;
+  /** `$expand=linkedResources` (To Do tasks). */
+  expandLinked?: boolean;
+  /** A basic read role (Calendars.ReadBasic, Mail.ReadBasic): no body, no previewBody, no extended properties. */
+  basic?: boolean;
   withType?: boolean;
 }
 
@@ -30,6 +34,10 @@ export function renderItem(item: Item, options: RenderOptions = {}): Record<stri
   if (item.kind !== 'todoTask') base.changeKey = item.changeKey;
   if (item.kind === 'contact' || item.kind === 'message') base.parentFolderId = item.container;
   let out: Record<string, unknown> = { ...base, ...structuredClone(item.fields) };
+  if (options.basic) {
+    delete out.body;
+    delete out.previewBody;
+  }
   if (options.select && options.select.length > 0) {
     const keep = new Set(['@odata.type', '@odata.etag', 'id', ...options.select]);
     out = Object.fromEntries(Object.entries(out).filter(([k]) => keep.has(k)));
@@ -39,12 +47,19 @@ export function renderItem(item: Item, options: RenderOptions = {}): Record<stri
     const props = item.extended.filter((p) => !wanted || wanted.includes(p.id.toLowerCase()));
     if (props.length > 0) out.singleValueExtendedProperties = props.map((p) => ({ ...p }));
   }
+  if (options.expandLinked && item.kind === 'todoTask') out.linkedResources = item.linkedResources.map((r) => ({ ...r }));
   return out;
 }
 
-/** Reads `$expand`; only singleValueExtendedProperties can be expanded here. Returns an error text for anything else. */
-export function parseExpand(expand: string | null): { expandExtended?: string[] | null } | string {
+/**
+ * Reads `$expand`: singleValueExtendedProperties on Outlook items, linkedResources on To Do tasks (todoTask
+ * has no extended properties in v1.0). Returns an error text for anything else.
+ */
+export function parseExpand(expand: string | null, kind: ItemKind): { expandExtended?: string[] | null; expandLinked?: boolean } | string {
   if (!expand) return {};
+  if (kind === 'todoTask') {
+    return /^linkedResources$/i.test(expand.trim()) ? { expandLinked: true } : `Parsing OData Select and Expand failed: Could not find a property named '${expand}' on type 'microsoft.graph.todoTask'.`;
+  }
   const match = /^singleValueExtendedProperties(?:\(\s*\$filter\s*=\s*(.+)\))?$/i.exec(expand.trim());
   if (!match) return `Parsing OData Select and Expand failed: Could not find a property named '${expand}'.`;
   if (!match[1]) return { expandExtended: null };

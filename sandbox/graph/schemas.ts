@@ -40,17 +40,18 @@ export const eventInput = z.strictObject({
 export type EventInput = z.input<typeof eventInput>;
 export const eventPatch = eventInput.partial();
 
+// Every name is a nullable Edm.String in the v1.0 metadata, and "Create contact" requires none.
 export const contactInput = z.strictObject({
-  givenName: z.string().optional(),
-  surname: z.string().optional(),
-  displayName: z.string().optional(),
+  givenName: z.string().nullable().optional(),
+  surname: z.string().nullable().optional(),
+  displayName: z.string().nullable().optional(),
   emailAddresses: z.array(emailAddress).optional(),
   businessPhones: z.array(z.string()).optional(),
   mobilePhone: z.string().nullable().optional(),
   companyName: z.string().nullable().optional(),
   jobTitle: z.string().nullable().optional(),
   categories: z.array(z.string()).optional(),
-  personalNotes: z.string().optional(),
+  personalNotes: z.string().nullable().optional(),
   ...extended,
 });
 export type ContactInput = z.input<typeof contactInput>;
@@ -83,10 +84,18 @@ export const taskInput = z.strictObject({
   reminderDateTime: dateTimeTimeZone.optional(),
   isReminderOn: z.boolean().optional(),
   categories: z.array(z.string()).optional(),
-  ...extended,
+  // No singleValueExtendedProperties: Graph v1.0 todoTask has none (it has linkedResources and extensions).
 });
 export type TaskInput = z.input<typeof taskInput>;
 export const taskPatch = taskInput.partial();
+
+export const linkedResourceInput = z.strictObject({
+  applicationName: z.string().nullable().optional(),
+  displayName: z.string().nullable().optional(),
+  externalId: z.string().nullable().optional(),
+  webUrl: z.string().nullable().optional(),
+});
+export type LinkedResourceInput = z.input<typeof linkedResourceInput>;
 
 export const todoListInput = z.strictObject({ displayName: z.string().min(1) });
 

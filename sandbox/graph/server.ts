@@ -35,7 +35,7 @@ async function handle(ctx: SandboxContext, graph: TenantGraph, request: RawReque
   const versioned = /^\/v1\.0(\/.*)$/i.exec(rawPath);
   if (!versioned) return graphError(400, 'BadRequest', 'Invalid version.');
   const authorization = request.headers.authorization;
-  const caller = ctx.tokens.verify(authorization, graphAudience);
+  const caller = ctx.tokens.verifyToken(authorization, graphAudience);
   if (!caller) {
     const message = authorization ? 'Access token validation failure. Invalid audience or expired token.' : 'Access token is empty.';
     return graphError(401, 'InvalidAuthenticationToken', message, { 'WWW-Authenticate': 'Bearer realm=""' });

@@ -12,6 +12,15 @@ export interface ExtendedProperty {
   value: string;
 }
 
+/** A To Do task's link to an item in another app ("linkedResource resource type"). */
+export interface LinkedResource {
+  id: string;
+  applicationName: string | null;
+  displayName: string | null;
+  externalId: string | null;
+  webUrl: string | null;
+}
+
 export interface Item {
   kind: ItemKind;
   id: string;
@@ -20,6 +29,8 @@ export interface Item {
   container: string;
   fields: Record<string, unknown>;
   extended: ExtendedProperty[];
+  /** To Do tasks only. */
+  linkedResources: LinkedResource[];
   changeKey: string;
   createdAt: number;
   modifiedAt: number;
@@ -44,7 +55,10 @@ export interface Folder {
 export interface Mailbox {
   userId: string;
   calendar: Folder;
+  /** The default Contacts folder (`/contacts`). */
   contactFolder: Folder;
+  /** Folders inside it (what `GET /contactFolders` lists). */
+  contactChildFolders: Folder[];
   mailFolders: Folder[];
   todoLists: Folder[];
 }
@@ -76,6 +90,7 @@ export class ItemStore {
         userId,
         calendar: { id: newItemId('AAMkAG'), displayName: 'Calendar', wellKnownName: 'calendar' },
         contactFolder: { id: newItemId('AAMkAG'), displayName: 'Contacts', wellKnownName: 'contacts' },
+        contactChildFolders: [],
         mailFolders: mailFolderNames.map(([wellKnownName, displayName]) => ({ id: newItemId('AQMkAD'), displayName, wellKnownName })),
         todoLists: [{ id: newItemId('AAkALg'), displayName: 'Tasks', wellKnownName: 'defaultList' }],
       };
@@ -103,12 +118,19 @@ export class ItemStore {
     return [...this.items.values()].filter((i) => i.kind === kind);
   }
 
-  insert(item: Omit<Item, 'id' | 'changeKey' | 'createdAt' | 'modifiedAt'>, idPrefix?: 'AAMkAG' | 'AAkALg'): Item {
+  insert(item: Omit<Item, 'id' | 'changeKey' | 'createdAt' | 'modifiedAt' | 'linkedResources'>, idPrefix?: 'AAMkAG' | 'AAkALg'): Item {
     const now = this.clock();
-    const full: Item = { ...item, id: newItemId(idPrefix), changeKey: newChangeKey(), createdAt: now, modifiedAt: now };
+    const full: Item = { ...item, linkedResources: [], id: newItemId(idPrefix), changeKey: newChangeKey(), createdAt: now, modifiedAt: now };
     this.items.set(full.id, full);
     this.record('created', full);
     return full;
+  }
+
+  /** A change to an item's related objects (linked resources) that changes the item, as Graph records it. */
+  touch(item: Item): void {
+    item.changeKey = newChangeKey();
+    item.modifiedAt = this.clock();
+    this.record('updated', item);
   }
 
   update(item: Item, fields: Record<string, unknown>, extended?: ExtendedProperty[]): Item {

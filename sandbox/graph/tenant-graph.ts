@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SandboxContext } from '../context.js';
-import type { ClientRegistration } from '../tokens.js';
+import type { VerifiedToken } from '../tokens.js';
 import type { Admission } from '../faults.js';
 import { GraphApi, type Group } from './routes.js';
 import { Mailboxes } from './mailboxes.js';
@@ -30,6 +30,22 @@ export interface GraphOptions {
   notificationCa?: string[];
   /** Seeds the duplicate/reorder randomness of notification delivery. */
   notificationSeed?: number;
+  /** Mailbox requests of one `$batch` run at most this many at a time (Graph: 4); null turns the model off. */
+  outlookBatchConcurrency?: number | null;
+  /** Graph application roles granted to the sandbox's app (default: every role the sandbox knows). */
+  graphRoles?: string[];
+}
+
+/** A whole-`$batch` answer (undocumented: Graph documents per-item 429/424 only); injected by tests. */
+export interface BatchFault {
+  status: 429 | 424 | 503;
+  retryAfterSeconds?: number;
+}
+
+/** One call the Graph endpoint answered (a `$batch` item is its own call), for recording hooks. */
+export interface GraphExchange {
+  request: SubRequest;
+  response: GraphResponse | 'drop';
 }
 
 export class TenantGraph {
@@ -40,8 +56,13 @@ export class TenantGraph {
   readonly groups = new Map<string, Group>();
   readonly api: GraphApi;
   baseUrl = '';
+  /** Mailbox requests of one `$batch` at a time; changeable while running. */
+  outlookBatchConcurrency: number | null;
+  private readonly batchFaults: { fault: BatchFault; remaining: number }[] = [];
+  private readonly recorders = new Set<(exchange: GraphExchange) => void>();
 
   constructor(private readonly ctx: SandboxContext, options: GraphOptions = {}) {
+    this.outlookBatchConcurrency = options.outlookBatchConcurrency === undefined ? 4 : options.outlookBatchConcurrency;
     this.store = new ItemStore(ctx.clock);
     this.mailboxes = new Mailboxes(this.store, ctx.directory, ctx.log, ctx.clock);
     this.subscriptions = new Subscriptions(this.mailboxes, ctx.clock, {
@@ -67,25 +88,56 @@ export class TenantGraph {
     });
   }
 
+  /** The next `times` `$batch` requests are answered `fault` as a whole (undocumented behaviour, modelled so the client copes). */
+  failBatches(fault: BatchFault, times = 1): void {
+    this.batchFaults.push({ fault, remaining: times });
+  }
+
+  /** Calls `listener` with every call answered from now on; returns the function that stops it. */
+  record(listener: (exchange: GraphExchange) => void): () => void {
+    this.recorders.add(listener);
+    return () => this.recorders.delete(listener);
+  }
+
   /**
    * One API call (direct or a `$batch` item): limits and faults for its mailbox, latency, then the
    * handler. A `$batch` as a whole can meet injected faults too; its items each meet their mailbox's.
    */
-  async execute(request: SubRequest, caller: ClientRegistration): Promise<GraphResponse | 'drop'> {
+  async execute(request: SubRequest, caller: VerifiedToken): Promise<GraphResponse | 'drop'> {
+    const response = await this.answer(request, caller);
+    for (const listener of this.recorders) listener({ request, response });
+    return response;
+  }
+
+  private async answer(request: SubRequest, caller: VerifiedToken): Promise<GraphResponse | 'drop'> {
     const isBatch = request.method === 'POST' && /^\/\$batch\/?$/i.test(request.path);
     const admission = this.ctx.faults.admit('graph', isBatch ? undefined : this.api.mailboxKey(request.path));
     if (admission.outcome !== 'proceed') return refusal(admission);
     try {
       if (admission.delayMs > 0) await sleep(admission.delayMs);
-      if (!isBatch) return await this.api.dispatch({ ...request, caller });
-      return await runBatch(request.body, async (sub) => {
-        const answer = await this.execute(sub, caller);
-        // A batch item cannot lose its connection on its own; the batch answer still arrives.
-        return answer === 'drop' ? graphError(503, 'ServiceUnavailable', 'The service is temporarily unavailable.') : answer;
-      });
+      if (!isBatch) return await this.api.dispatch({ ...request, caller: caller.client, roles: caller.roles });
+      const whole = this.takeBatchFault();
+      if (whole) return batchRefusal(whole);
+      return await runBatch(
+        request.body,
+        async (sub) => {
+          const answer = await this.execute(sub, caller);
+          // A batch item cannot lose its connection on its own; the batch answer still arrives.
+          return answer === 'drop' ? graphError(503, 'ServiceUnavailable', 'The service is temporarily unavailable.') : answer;
+        },
+        { outlookConcurrency: this.outlookBatchConcurrency, isOutlook: (url) => this.api.mailboxKey(url.replace(/^\/?(v1\.0\/)?/i, '/')) !== undefined },
+      );
     } finally {
       admission.release();
     }
+  }
+
+  private takeBatchFault(): BatchFault | undefined {
+    const next = this.batchFaults[0];
+    if (!next) return undefined;
+    next.remaining -= 1;
+    if (next.remaining <= 0) this.batchFaults.shift();
+    return next.fault;
   }
 
   // --- People acting in Outlook (in-process; each emits notifications like the real action) ---
@@ -94,8 +146,13 @@ export class TenantGraph {
     return renderItem(this.mailboxes.createEvent(userId, input));
   }
 
-  createContact(userId: string, input: ContactInput): Record<string, unknown> {
-    return renderItem(this.mailboxes.createContact(userId, input));
+  /** A contact in the default Contacts folder, or in `folderId` (one made with createContactFolder). */
+  createContact(userId: string, input: ContactInput, folderId?: string): Record<string, unknown> {
+    return renderItem(this.mailboxes.createContact(userId, input, folderId));
+  }
+
+  createContactFolder(userId: string, displayName: string): Folder {
+    return this.mailboxes.createContactFolder(userId, displayName);
   }
 
   /** A message lands in one folder (`inbox` by default). */
@@ -213,6 +270,12 @@ export class TenantGraph {
     if (!found) throw new Error(`no mailbox for ${userId}`);
     return found.box;
   }
+}
+
+function batchRefusal(fault: BatchFault): GraphResponse {
+  if (fault.status === 429) return graphError(429, 'TooManyRequests', 'Please retry again later.', { 'Retry-After': String(fault.retryAfterSeconds ?? 1) });
+  if (fault.status === 424) return graphError(424, 'FailedDependency', 'The request failed because it depended on a request that failed.');
+  return graphError(503, 'ServiceUnavailable', 'The service is temporarily unavailable.', { 'Retry-After': String(fault.retryAfterSeconds ?? 1) });
 }
 
 /** Throttling and injected failures, with Graph's bodies (fixtures error-mailbox-concurrency.json, throttle-429-response.json). */

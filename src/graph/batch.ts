@@ -203,7 +203,9 @@ export async function fanOut(transport: BatchTransport, ops: readonly ItemOp[], 
       for (const p of batch) {
         p.httpStatus = status;
         p.code = null;
-        if (status !== null && !isTransientStatus(status)) finish(p, 'failed', detail);
+        // A whole-batch 424 is undocumented (Graph documents 424 per dependent item, and fan-out batches
+        // have no dependsOn): retried like a transient failure rather than taken as the ops' answer.
+        if (status !== null && !isTransientStatus(status) && status !== 424) finish(p, 'failed', detail);
         else requeue(p, retryAfterMs, status !== 429, detail);
       }
     } finally {

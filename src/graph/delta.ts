@@ -5,8 +5,10 @@
  * notification would have produced, enqueued once (deduped by a deterministic id); changed items go to
  * `onItem` (link learning).
  *
- * Scopes: `calendarView/delta` (a fixed window chosen at the first round), the contacts delta, the
- * messages delta of each top-level mail folder, and the tasks delta of each To Do list. The first round
+ * Scopes: `calendarView/delta` (a fixed window chosen at the first round), the contacts delta of the
+ * default Contacts folder and of each folder in it (Graph documents contacts delta per folder only), the
+ * messages delta of each top-level mail folder, and the tasks delta of each To Do list (with their
+ * linkedResources, the mark a task's link is learned from). The first round
  * of a scope only sets the baseline: it lists what exists, which tells nothing about deletes. The new
  * delta link is stored only after the whole round, so an interrupted round is replayed (dedupe holds).
  */
@@ -34,7 +36,7 @@ const WINDOW_MIN_FUTURE_DAYS = 365;
 export interface DeltaScope {
   userId: string;
   itemKind: OutlookItemKind;
-  /** Mail folder id (messages) or To Do list id (tasks); null for events and contacts. */
+  /** Contact folder, mail folder or To Do list id; null for events. */
   containerId: string | null;
 }
 
@@ -75,31 +77,53 @@ function firstRoundUrl(scope: DeltaScope, now: Date): { url: string; windowEnd: 
       return { url: `${user}/calendarView/delta?startDateTime=${start}&endDateTime=${end}`, windowEnd: end };
     }
     case 'contact':
-      return { url: `${user}/contacts/delta`, windowEnd: null };
+      return { url: `${user}/contactFolders/${container}/contacts/delta`, windowEnd: null };
     case 'message':
       return { url: `${user}/mailFolders/${container}/messages/delta`, windowEnd: null };
     case 'todoTask':
-      return { url: `${user}/todo/lists/${container}/tasks/delta`, windowEnd: null };
+      return { url: `${user}/todo/lists/${container}/tasks/delta?$expand=linkedResources`, windowEnd: null };
   }
 }
 
-const Listing = z.looseObject({ value: z.array(z.looseObject({ id: z.string() })), '@odata.nextLink': z.string().optional() });
+const Listing = z.looseObject({
+  value: z.array(z.looseObject({ id: z.string(), parentFolderId: z.string().nullish() })),
+  '@odata.nextLink': z.string().optional(),
+});
+type Listed = z.infer<typeof Listing>['value'][number];
 
-async function listIds(graph: Client, url: string): Promise<string[]> {
-  const ids: string[] = [];
+async function listAll(graph: Client, url: string): Promise<Listed[]> {
+  const all: Listed[] = [];
   for (let next: string | undefined = url; next !== undefined; ) {
     const page = Listing.parse(await graph.api(next).get());
-    ids.push(...page.value.map((v) => v.id));
+    all.push(...page.value);
     next = page['@odata.nextLink'];
   }
-  return ids;
+  return all;
 }
 
-/** The delta scopes of one kind in one mailbox: one for events and contacts, one per folder or list otherwise. */
+/**
+ * Contact folders: the folders `contactFolders` lists (those inside the default Contacts folder) and the
+ * default folder itself, whose id is each of their `parentFolderId` or a contact's in `/contacts` (no
+ * documented well-known name addresses it). A mailbox with neither has nothing to catch up yet.
+ */
+async function contactFolderIds(graph: Client, user: string): Promise<string[]> {
+  const folders = await listAll(graph, `${user}/contactFolders?$select=id,parentFolderId&$top=100`);
+  let defaultId = folders.find((f) => f.parentFolderId)?.parentFolderId ?? null;
+  if (defaultId === null) {
+    const page = Listing.parse(await graph.api(`${user}/contacts`).headers(IMMUTABLE_ID).select(['id', 'parentFolderId']).top(1).get());
+    defaultId = page.value[0]?.parentFolderId ?? null;
+  }
+  return [...new Set([...(defaultId === null ? [] : [defaultId]), ...folders.map((f) => f.id)])];
+}
+
+/** The delta scopes of one kind in one mailbox: one for events, one per folder or list otherwise. */
 export async function deltaScopes(graph: Client, userId: string, itemKind: OutlookItemKind): Promise<DeltaScope[]> {
   const user = `/users/${encodeURIComponent(userId)}`;
-  if (itemKind === 'event' || itemKind === 'contact') return [{ userId, itemKind, containerId: null }];
-  const ids = await listIds(graph, itemKind === 'message' ? `${user}/mailFolders?$select=id&$top=100` : `${user}/todo/lists`);
+  if (itemKind === 'event') return [{ userId, itemKind, containerId: null }];
+  const ids =
+    itemKind === 'contact'
+      ? await contactFolderIds(graph, user)
+      : (await listAll(graph, itemKind === 'message' ? `${user}/mailFolders?$select=id&$top=100` : `${user}/todo/lists`)).map((f) => f.id);
   return ids.map((containerId) => ({ userId, itemKind, containerId }));
 }
 

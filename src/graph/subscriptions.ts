@@ -9,9 +9,12 @@
  *   and covers a second `missed` notice the receiver folds into the first).
  * - A subscription that expired or vanished (404 on renewal) is recreated and caught up: notifications
  *   sent while it was gone are lost, delta still has the changes.
- * - 403 on create (the 1,000-per-mailbox quota, or the app not allowed on that mailbox) is recorded as
- *   `blocked` and not tried again until an operator asks (`delete-sync subscribe --retry-blocked`);
- *   other failures are recorded as `failing` and tried on the next run.
+ * - 403 on create: at the 1,000-per-mailbox quota the mailbox is recorded as `blocked` at once; any other
+ *   403 (the app not allowed on that mailbox — or a role granted minutes ago that Entra has not yet
+ *   propagated, how long that takes is undocumented) is `failing` and tried again on each run until
+ *   `forbiddenGraceMs` has passed since the first such 403, then `blocked`. A blocked mailbox is not
+ *   tried again until an operator asks (`delete-sync subscribe --retry-blocked`); other failures are
+ *   recorded as `failing` and tried on the next run.
  * - Lifecycle: reauthorizationRequired → reauthorize (then catch up: held notifications may be lost);
  *   subscriptionRemoved → recreate, then catch up; missed → catch up.
  */
@@ -45,6 +48,8 @@ export const SubscriptionHealth = z.object({
   /** What happened last, for operators: Graph's status and code, never the clientState. */
   detail: z.string(),
   failures: z.number().int().min(0),
+  /** First 403 of the current run of 403s (permission propagation grace). */
+  forbiddenSince: z.string().nullable().optional(),
   at: z.string(),
 });
 export type HealthStatus = z.infer<typeof HealthStatus>;
@@ -78,7 +83,12 @@ export interface SubscriptionManagerDeps extends DeltaDeps {
   lifecycleNotificationUrl: string;
   /** Tenant the notifications must name (stored with each subscription). */
   tenantId: string | null;
+  /** How long 403s on create are retried before the mailbox is blocked (default FORBIDDEN_GRACE_MS). */
+  forbiddenGraceMs?: number;
 }
+
+/** A new application role can take a while to reach Graph's checks (undocumented how long): an hour, then blocked. */
+export const FORBIDDEN_GRACE_MS = 60 * 60_000;
 
 export interface ReconcileOptions {
   /** Try mailboxes recorded as blocked (after the quota or permission was fixed). */
@@ -120,7 +130,7 @@ export function createSubscriptionManager(deps: SubscriptionManagerDeps): Subscr
     }
   }
 
-  async function recordHealth(userId: string, itemKind: OutlookItemKind, status: HealthStatus, subscriptionId: string | null, detail: string) {
+  async function recordHealth(userId: string, itemKind: OutlookItemKind, status: HealthStatus, subscriptionId: string | null, detail: string, forbiddenSince: string | null = null) {
     const key = healthKey(userId, itemKind);
     const previous = await readHealth(key);
     const health: SubscriptionHealth = {
@@ -130,6 +140,7 @@ export function createSubscriptionManager(deps: SubscriptionManagerDeps): Subscr
       subscriptionId,
       detail,
       failures: status === 'ok' ? 0 : (previous?.failures ?? 0) + 1,
+      forbiddenSince,
       at: deps.now().toISOString(),
     };
     await store.state.set(HEALTH_NAMESPACE, key, JSON.stringify(health), deps.now());
@@ -206,9 +217,18 @@ export function createSubscriptionManager(deps: SubscriptionManagerDeps): Subscr
       sub = await create(userId, itemKind);
     } catch (error) {
       const detail = describeGraphFailure(error);
-      const blocked = graphStatus(error) === 403;
-      await recordHealth(userId, itemKind, blocked ? 'blocked' : 'failing', null, detail);
-      log.warn(blocked ? 'subscription blocked (quota or permission); not retried until asked' : 'subscription create failed', { userId, itemKind, detail });
+      const forbidden = graphStatus(error) === 403;
+      const quota = forbidden && /maximum number of subscriptions/i.test(detail);
+      let forbiddenSince: string | null = null;
+      let blocked = quota;
+      if (forbidden && !quota) {
+        const previous = await readHealth(healthKey(userId, itemKind));
+        forbiddenSince = previous?.forbiddenSince ?? deps.now().toISOString();
+        blocked = deps.now().getTime() - Date.parse(forbiddenSince) >= (deps.forbiddenGraceMs ?? FORBIDDEN_GRACE_MS);
+      }
+      await recordHealth(userId, itemKind, blocked ? 'blocked' : 'failing', null, detail, forbiddenSince);
+      const message = blocked ? 'subscription blocked (quota or permission); not retried until asked' : forbidden ? 'subscription refused (403); retried until the permission grace has passed' : 'subscription create failed';
+      log.warn(message, { userId, itemKind, detail });
       return { userId, itemKind, action: blocked ? 'blocked' : 'failed', subscriptionId: null, detail };
     }
     await catchUpAfter(userId, itemKind, action);

@@ -25,10 +25,14 @@ const MemberPage = z.looseObject({
 
 const USER_TYPE = '#microsoft.graph.user';
 
-/** Direct user members of the group (nested groups and devices are not mailboxes and are skipped). */
+/**
+ * Direct user members of the group (nested groups and devices are not mailboxes and are skipped), read
+ * through the documented OData cast `members/microsoft.graph.user` ("List group members"): the user
+ * properties selected belong to user, not to the directoryObject the plain collection holds.
+ */
 async function groupMembers(client: Client, groupId: string): Promise<SyncedUser[]> {
   const users: SyncedUser[] = [];
-  let url: string | undefined = `/groups/${encodeURIComponent(groupId)}/members?$select=id,userPrincipalName&$top=100`;
+  let url: string | undefined = `/groups/${encodeURIComponent(groupId)}/members/microsoft.graph.user?$select=id,userPrincipalName&$top=100`;
   while (url !== undefined) {
     const page = MemberPage.parse(await client.api(url).get());
     for (const m of page.value) {

@@ -12,8 +12,8 @@ import type { OutlookItemKind } from '../domain/event.js';
 import { collectionPath, IMMUTABLE_ID } from '../graph/items.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/index.js';
-import { CRM_ID_EXPAND } from './crm-id-property.js';
 import type { LinkLearner } from './learn.js';
+import { markerExpand } from './markers.js';
 import { GraphItem, MATCH_SELECT } from './match.js';
 
 export const BACKFILL_NAMESPACE = 'backfill';
@@ -112,7 +112,7 @@ export async function backfillLinks(deps: BackfillDeps, options: BackfillOptions
     while (!cursor.complete && !stopped()) {
       const request =
         cursor.pageUrl === null
-          ? deps.graph.api(collectionPath(userId, itemKind)).select(MATCH_SELECT[itemKind]).expand(CRM_ID_EXPAND).top(PAGE_SIZE)
+          ? deps.graph.api(collectionPath(userId, itemKind)).select(MATCH_SELECT[itemKind]).expand(markerExpand(itemKind)).top(PAGE_SIZE)
           : deps.graph.api(cursor.pageUrl);
       const page = Page.parse(await request.headers(IMMUTABLE_ID).get());
       const todo = page.value.slice(cursor.done, cursor.done + Math.min(page.value.length, budgetLeft()));

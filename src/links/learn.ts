@@ -1,7 +1,10 @@
 /**
  * Link learning: the links an Outlook delete will need, stored while the item can still be read.
  * - Outlook created/updated (notification or delta): the item is read once (unless already linked) and
- *   linked when it matches a CRM record (stamp, iCalUId ↔ globalobjectid, internetMessageId ↔ messageid).
+ *   linked when it matches a CRM record (its mark — the stamp, or a To Do task's linkedResource — checked
+ *   against CRM; iCalUId ↔ globalobjectid; internetMessageId ↔ messageid).
+ *   Notifications come late, twice and out of order: reading the item at the time, skipping items
+ *   already linked and writing links by item make the order and the repeats not matter.
  * - CRM Create/Update: the meeting is looked up by iCalUId in the mailboxes of its user parties, the
  *   e-mail by internetMessageId in its owner's mailbox. (The processor stores the record's snapshot.)
  * Links name the CRM user behind the mailbox, so the processor can take the role from the record.
@@ -16,8 +19,8 @@ import { graphStatus } from '../graph/errors.js';
 import { collectionPath, findEventsByICalUId, iCalUIdFromGlobalObjectId, IMMUTABLE_ID, itemPath } from '../graph/items.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/index.js';
-import { CRM_ID_EXPAND } from './crm-id-property.js';
 import { createCrmUsers, type CrmUsers } from './crm-users.js';
+import { markerExpand } from './markers.js';
 import { GraphItem, MATCH_SELECT, matchItems } from './match.js';
 import { storeLink } from './store-link.js';
 
@@ -84,7 +87,7 @@ export function createLinkLearner(deps: LinkLearnerDeps): LinkLearner {
     let item: GraphItem;
     try {
       item = GraphItem.parse(
-        await graph.api(itemPath(outlook)).headers(IMMUTABLE_ID).select(MATCH_SELECT[outlook.itemKind]).expand(CRM_ID_EXPAND).get(),
+        await graph.api(itemPath(outlook)).headers(IMMUTABLE_ID).select(MATCH_SELECT[outlook.itemKind]).expand(markerExpand(outlook.itemKind)).get(),
       );
     } catch (error) {
       if (graphStatus(error) === 404) return; // Gone again before it was read: nothing to link.

@@ -1,15 +1,18 @@
 /**
- * Which CRM record a mailbox item is the tracked copy of: the CRM-id stamp first; else meetings by
- * iCalUId ↔ appointment `globalobjectid` (kept as upper-case hex or as base64 of the same bytes), and
- * e-mails by `internetMessageId` ↔ email `messageid`. Items are matched a page at a time, with one
- * Dataverse query per few items rather than one per item.
+ * Which CRM record a mailbox item is the tracked copy of: the item's mark first (markers.ts: the CRM-id
+ * stamp, or this service's linkedResource on a To Do task), accepted only when CRM has that record —
+ * a mark is text anyone with write access to the mailbox can set; else meetings by iCalUId ↔
+ * appointment `globalobjectid` (kept as upper-case hex or as base64 of the same bytes), and e-mails by
+ * `internetMessageId` ↔ email `messageid`. Categories are never a link key. Items are matched a page at
+ * a time, with one Dataverse query per few items rather than one per item.
  */
 import { z } from 'zod';
 import type { DataverseClient } from '../dataverse/client.js';
 import type { CrmRef, OutlookItemKind } from '../domain/event.js';
 import type { LinkRole } from '../domain/link.js';
+import { entitySetOf } from '../dataverse/entity-sets.js';
 import { iCalUIdFromGlobalObjectId } from '../graph/items.js';
-import { crmRefFromStamp } from './crm-id-property.js';
+import { crmRefFromMarker, LinkedResource } from './markers.js';
 
 export const GraphItem = z.looseObject({
   id: z.string().min(1),
@@ -17,6 +20,7 @@ export const GraphItem = z.looseObject({
   isOrganizer: z.boolean().nullish(),
   internetMessageId: z.string().nullish(),
   singleValueExtendedProperties: z.array(z.looseObject({ id: z.string(), value: z.string() })).optional(),
+  linkedResources: z.array(LinkedResource).optional(),
 });
 export type GraphItem = z.infer<typeof GraphItem>;
 
@@ -75,6 +79,23 @@ async function emailsByMessageId(dataverse: DataverseClient, messageIds: string[
   return found;
 }
 
+/** Primary key column of the tables marks can name. */
+const PRIMARY_KEY: Readonly<Record<string, string>> = { contact: 'contactid', appointment: 'activityid', task: 'activityid', email: 'activityid' };
+
+/** Which of these ids of one table CRM has (lower-cased). */
+async function existing(dataverse: DataverseClient, entity: string, ids: string[]): Promise<Set<string>> {
+  const key = PRIMARY_KEY[entity];
+  const found = new Set<string>();
+  if (key === undefined) return found;
+  for (const chunk of chunks(ids)) {
+    const rows = z.array(z.record(z.string(), z.unknown())).parse(
+      await dataverse.list(entitySetOf(entity), { select: [key], filter: chunk.map((id) => `${key} eq ${id}`).join(' or ') }),
+    );
+    for (const row of rows) if (typeof row[key] === 'string') found.add((row[key] as string).toLowerCase());
+  }
+  return found;
+}
+
 const roleOf = (itemKind: OutlookItemKind, item: GraphItem): LinkRole =>
   itemKind === 'event' ? (item.isOrganizer === true ? 'organizer' : 'attendee') : 'other';
 
@@ -82,10 +103,19 @@ const roleOf = (itemKind: OutlookItemKind, item: GraphItem): LinkRole =>
 export async function matchItems(dataverse: DataverseClient, itemKind: OutlookItemKind, items: readonly GraphItem[]): Promise<ItemMatch[]> {
   const matches: ItemMatch[] = [];
   const rest: GraphItem[] = [];
+  const marked: { item: GraphItem; crm: CrmRef }[] = [];
   for (const item of items) {
-    const stamped = crmRefFromStamp(itemKind, item.singleValueExtendedProperties);
-    if (stamped !== null) matches.push({ itemId: item.id, crm: stamped, role: roleOf(itemKind, item) });
+    const crm = crmRefFromMarker(itemKind, item);
+    if (crm !== null) marked.push({ item, crm });
     else rest.push(item);
+  }
+  const byEntity = new Map<string, string[]>();
+  for (const { crm } of marked) byEntity.set(crm.entity, [...(byEntity.get(crm.entity) ?? []), crm.id.toLowerCase()]);
+  const known = new Map<string, Set<string>>();
+  for (const [entity, ids] of byEntity) known.set(entity, await existing(dataverse, entity, [...new Set(ids)]));
+  for (const { item, crm } of marked) {
+    // A mark naming no CRM record links nothing, and the item is not matched another way either.
+    if (known.get(crm.entity)?.has(crm.id.toLowerCase())) matches.push({ itemId: item.id, crm, role: roleOf(itemKind, item) });
   }
   if (itemKind === 'event') {
     const keyed = rest.filter((i) => i.iCalUId);

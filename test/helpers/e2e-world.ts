@@ -6,23 +6,29 @@ import { expect } from 'vitest';
 import type { Observed, Scenario } from '../../demo/scenarios.js';
 import { startWorld, type World, type WorldOptions } from '../../demo/world.js';
 import { conformanceProblems, recordDataverse } from '../conformance/dataverse.js';
+import { graphConformance } from '../conformance/graph-calls.js';
 import { usePerFile } from './per-file.js';
 
 /**
  * The world for one file. Every Dataverse call the service makes in it is recorded and, when the file
  * ends, checked against the pinned table reference (test/conformance/dataverse.ts): a violation, or a
- * call to a table with no pinned extract, fails the file.
+ * call to a table with no pinned extract, fails the file. Every Graph call its sandbox answers is checked
+ * against the Graph v1.0 metadata (test/conformance/graph-metadata.ts): a violation fails the file too.
  */
 export function useWorld(options: WorldOptions = {}): () => World {
   let dataverse: ReturnType<typeof recordDataverse> | undefined;
+  const graph = graphConformance();
   const onSandbox: WorldOptions['onSandbox'] = (sb) => {
     dataverse = recordDataverse(sb.dataverse);
+    sb.graph.record(graph.record);
     options.onSandbox?.(sb);
   };
   return usePerFile('the world', () => startWorld({ ...options, onSandbox }), async (world) => {
     const report = dataverse?.report();
     await world.close();
     expect(report ? conformanceProblems(report) : ['no Dataverse recording'], 'Dataverse calls the real service would refuse, type otherwise, or that went unchecked').toEqual([]);
+    expect(graph.checked, 'Graph calls checked').toBeGreaterThan(0);
+    expect(graph.violations, 'Graph calls the v1.0 metadata does not allow').toEqual([]);
   });
 }
 

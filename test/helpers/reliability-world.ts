@@ -12,6 +12,7 @@ import { startTenantSandbox, type DirectoryUser, type TenantSandbox } from '../.
 import { createService } from '../../src/app/service.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { CrmRef } from '../../src/domain/event.js';
+import { writeMarker } from '../../src/links/markers.js';
 import { silentLogger } from '../../src/log.js';
 import type { DecisionRecord } from '../../src/store/decisions.js';
 import { createStore, type Store } from '../../src/store/index.js';
@@ -107,18 +108,17 @@ export async function startReliabilityWorld(options: ReliabilityWorldOptions = {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
 
-    const link = (ref: CrmRef, kind: 'event' | 'contact', copy: Copy, role: 'organizer' | 'attendee' | 'owner' | 'other') =>
-      store.links.put({
-        crm: ref,
-        userId: copy.user.id,
-        crmUserId: copy.user.systemUserId,
-        itemKind: kind,
-        itemId: copy.itemId,
-        role,
-        listId: null,
-        source: 'import',
-        updatedAt: new Date().toISOString(),
-      });
+    // Links form as on a real tenant (docs/operator-guide.md § Linking): the service learns them itself.
+    const linked = async (ref: CrmRef, copies: Copy[]) => {
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        await quiesce();
+        const links = await Promise.all(copies.map((c) => store.links.getByItem(c.user.id, c.itemId)));
+        if (links.every((l) => l?.crm.id.toLowerCase() === ref.id.toLowerCase())) return;
+        if (Date.now() > deadline) throw new Error(`the service did not link every copy of ${ref.entity} ${ref.id}`);
+      }
+    };
+    const { graph } = composed.clients;
 
     return {
       sb,
@@ -152,7 +152,8 @@ export async function startReliabilityWorld(options: ReliabilityWorldOptions = {
           user: users.find((u) => u.id === userId) as DirectoryUser,
           itemId: String(e.id),
         }));
-        for (const copy of copies) await link(ref, 'event', copy, copy.user.id === organizer.id ? 'organizer' : 'attendee');
+        // The CRM Create webhook makes the service find the copies by iCalUId.
+        await linked(ref, copies);
         return { ref, kind: 'event', copies };
       },
       async trackContact(lastname, owner, holders) {
@@ -160,7 +161,11 @@ export async function startReliabilityWorld(options: ReliabilityWorldOptions = {
         const copies = holders.map((user) => ({ user, itemId: String(sb.graph.createContact(user.id, input).id) }));
         const id = await sb.dataverse.createContact({ firstname: 'Carla', lastname, emailaddress1: input.emailAddresses[0]!.address, ownerId: owner.systemUserId });
         const ref = { entity: 'contact', id };
-        for (const copy of copies) await link(ref, 'contact', copy, copy.user.id === owner.id ? 'owner' : 'other');
+        // The tracker stamps each copy with the service's CRM-id property; the notifications teach the service.
+        for (const copy of copies) {
+          await writeMarker(graph, { userId: copy.user.id, itemKind: 'contact', itemId: copy.itemId, listId: null }, { entity: 'contact', id }, { displayName: lastname, webUrl: null });
+        }
+        await linked(ref, copies);
         return { ref, kind: 'contact', copies };
       },
       decisions: () => store.decisions.listRecent(5000),

@@ -25,6 +25,7 @@ describe('subscriptions kept alive', () => {
   const live = () => h.sandbox.graph.listSubscriptions();
 
   it('creates events, contacts and messages subscriptions per mailbox with both URLs and a clientState each', async () => {
+    const folder = String(h.sandbox.graph.createContact(h.users[0]!.id, { displayName: 'Somebody' }).parentFolderId);
     const outcomes = await h.sync().checkSubscriptions();
     expect(outcomes.map((o) => o.action)).toEqual(Array(6).fill('created'));
     const subs = live();
@@ -44,9 +45,11 @@ describe('subscriptions kept alive', () => {
     const baselines = (await h.store.state.list(DELTA_NAMESPACE)).map((e) => e.key);
     for (const u of h.users) {
       expect(baselines).toContain(`${u.id}|event|`);
-      expect(baselines).toContain(`${u.id}|contact|`);
       expect(baselines.some((k) => k.startsWith(`${u.id}|message|`))).toBe(true);
     }
+    // Contacts: one per contact folder; a mailbox with no contact and no folder has none yet.
+    expect(baselines).toContain(`${h.users[0]!.id}|contact|${folder}`);
+    expect(baselines.some((k) => k.startsWith(`${h.users[1]!.id}|contact|`))).toBe(false);
     expect((await h.sync().checkSubscriptions()).map((o) => o.action)).toEqual(Array(6).fill('kept'));
   });
 

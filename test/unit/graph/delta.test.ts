@@ -36,12 +36,14 @@ afterAll(async () => {
   await azurite?.dispose();
 });
 
-const contacts = (): DeltaScope => ({ userId: user.id, itemKind: 'contact', containerId: null });
+let contactsFolder: string;
+const contacts = (): DeltaScope => ({ userId: user.id, itemKind: 'contact', containerId: contactsFolder });
 
 describe('catch-up with delta', () => {
   it('sets a baseline first, then turns @removed into one delete event and hands changes to onItem', async () => {
     const kept = sandbox.graph.createContact(user.id, { displayName: 'Kept' });
     const gone = sandbox.graph.createContact(user.id, { displayName: 'Gone' });
+    contactsFolder = String(kept.parentFolderId);
     expect(await catchUpScope(contacts(), deps)).toMatchObject({ baseline: true, removed: 0, enqueued: 0 });
     expect(changed).toEqual([]);
 
@@ -58,7 +60,7 @@ describe('catch-up with delta', () => {
 
   it('starts a new baseline when Graph no longer accepts the stored delta link', async () => {
     const key = deltaStateKey(contacts());
-    await deps.store.state.set(DELTA_NAMESPACE, key, JSON.stringify({ link: `${sandbox.graphUrl}/v1.0/users/${user.id}/contacts/delta?$deltatoken=garbage`, windowEnd: null }));
+    await deps.store.state.set(DELTA_NAMESPACE, key, JSON.stringify({ link: `${sandbox.graphUrl}/v1.0/users/${user.id}/contactFolders/${contactsFolder}/contacts/delta?$deltatoken=garbage`, windowEnd: null }));
     expect(await catchUpScope(contacts(), deps)).toMatchObject({ baseline: true });
     expect(await deps.store.state.get(DELTA_NAMESPACE, key)).not.toContain('garbage');
   });
@@ -73,6 +75,26 @@ describe('catch-up with delta', () => {
     await catchUpScope(events, deps);
     const renewed = JSON.parse((await deps.store.state.get(DELTA_NAMESPACE, key))!) as { windowEnd: string };
     expect(Date.parse(renewed.windowEnd)).toBeGreaterThan(Date.now() + 700 * 86_400_000);
+  });
+
+  it('has one contacts scope per folder (the default one and the folders in it), none while a mailbox has neither', async () => {
+    const empty = sandbox.directory.add({ displayName: 'Ena Empty' });
+    expect(await deltaScopes(deps.graph, empty.id, 'contact')).toEqual([]);
+    const work = sandbox.graph.createContactFolder(empty.id, 'Work');
+    const inWork = sandbox.graph.createContact(empty.id, { givenName: null, surname: null }, work.id);
+    const scopes = (await deltaScopes(deps.graph, empty.id, 'contact')).map((s) => s.containerId);
+    expect(scopes).toHaveLength(2);
+    expect(scopes).toContain(work.id);
+    const defaultFolder = scopes.find((id) => id !== work.id) as string;
+    // The default folder's round sees a contact created there, the folder's round the one in it.
+    const baseline = async (containerId: string) => catchUpScope({ userId: empty.id, itemKind: 'contact', containerId }, deps);
+    await baseline(defaultFolder);
+    await baseline(work.id);
+    const there = sandbox.graph.createContact(empty.id, { displayName: 'Default' });
+    expect(there.parentFolderId).toBe(defaultFolder);
+    sandbox.graph.userDeletesItem(empty.id, 'contact', inWork.id as string);
+    expect(await baseline(defaultFolder)).toMatchObject({ removed: 0, changed: 1 });
+    expect(await baseline(work.id)).toMatchObject({ removed: 1, enqueued: 1 });
   });
 
   it('has one scope per mail folder and per To Do list', async () => {

@@ -21,6 +21,7 @@ beforeAll(async () => {
 });
 
 afterEach(() => {
+  s.sandbox.graph.outlookBatchConcurrency = 4;
   s.sandbox.faults.reset();
   s.sandbox.deleteLog.clear();
 });
@@ -72,6 +73,8 @@ describe('$batch fan-out against the sandbox', () => {
 
   it('would be refused by the sandbox if it allowed more than 4 per mailbox (the check above can fail)', async () => {
     s.sandbox.faults.set('graph', { latencyMs: 60, retryAfterSeconds: 0.05 });
+    // Without Graph's four-at-a-time hand-over inside a batch, so one batch can overrun a mailbox.
+    s.sandbox.graph.outlookBatchConcurrency = null;
     const ops = taskOps(users.slice(0, 5), 8);
     const outcomes = await fanOut(graphBatchTransport(s.graph), ops, { deadline: Date.now() + 20_000, perMailboxConcurrency: 8 });
     expect(outcomes.every((o) => o.status === 'done')).toBe(true);
@@ -150,3 +153,17 @@ describe('$batch fan-out against the sandbox', () => {
     expect(s.sandbox.graph.items(a.id, 'todoTask')).toHaveLength(1);
   });
 });
+
+describe('a whole batch refused', () => {
+  it('is sent again after an outer 429 (its Retry-After) or 424 (undocumented), and every op still gets its answer', async () => {
+    const owners = Array.from({ length: 3 }, (_, i) => s.sandbox.directory.add({ displayName: `Refused Batch ${i}` }));
+    const ops = taskOps(owners, 2);
+    s.sandbox.graph.failBatches({ status: 429, retryAfterSeconds: 0 });
+    s.sandbox.graph.failBatches({ status: 424 });
+    const outcomes = await fanOut(graphBatchTransport(s.graph), ops, { deadline: Date.now() + 20_000, backoff: { baseMs: 10, maxMs: 50 } });
+    expect(outcomes.map((o) => o.status)).toEqual(ops.map(() => 'done'));
+    expect(Math.max(...outcomes.map((o) => o.attempts))).toBeGreaterThan(1);
+    for (const u of owners) expect(s.sandbox.graph.items(u.id, 'todoTask')).toEqual([]);
+  });
+});
+

@@ -18,7 +18,10 @@ beforeAll(async () => {
   frank = env.sandbox.directory.add({ displayName: 'Frank Quiet' });
 });
 
-afterEach(() => env.sandbox.faults.reset());
+afterEach(() => {
+  env.sandbox.faults.reset();
+  env.sandbox.graph.outlookBatchConcurrency = 4;
+});
 
 const task = (userId: string) => env.sandbox.graph.createTask(userId, { title: 'x' });
 const deleteTaskRequest = (id: string, userId: string, taskId: string) => ({ id, method: 'DELETE', url: `/users/${userId}/todo/lists/${env.sandbox.graph.defaultTodoList(userId).id}/tasks/${taskId}` });
@@ -31,7 +34,42 @@ describe('$batch', () => {
     expect(answer.body.error.code).toBe('BadRequest');
   });
 
-  it('answers 200 outside; each item has its own status, and items past 4 per mailbox get 429 with their own Retry-After', async () => {
+  it('hands Outlook at most 4 requests of one batch at a time, so one batch stays inside a mailbox\'s concurrency', async () => {
+    env.sandbox.faults.set('graph', { latencyMs: 20 });
+    let running = 0;
+    let most = 0;
+    const execute = env.sandbox.graph.execute.bind(env.sandbox.graph);
+    env.sandbox.graph.execute = async (req, caller) => {
+      if (req.path.includes('$batch')) return execute(req, caller);
+      most = Math.max(most, ++running);
+      try {
+        return await execute(req, caller);
+      } finally {
+        running -= 1;
+      }
+    };
+    try {
+      const erinTasks = Array.from({ length: 9 }, () => task(erin.id));
+      const answer = await env.client.graph('POST', '/$batch', { requests: erinTasks.map((t, i) => deleteTaskRequest(String(i + 1), erin.id, t.id as string)) });
+      expect(answer.body.responses.map((r: { status: number }) => r.status)).toEqual(Array(9).fill(204));
+      expect(most).toBe(4);
+    } finally {
+      env.sandbox.graph.execute = execute;
+    }
+  });
+
+  it('answers a whole batch 429 or 424 when told to (undocumented; the client must cope)', async () => {
+    env.sandbox.graph.failBatches({ status: 429, retryAfterSeconds: 2 });
+    env.sandbox.graph.failBatches({ status: 424 });
+    const requests = [{ id: '1', method: 'GET', url: `/users/${frank.id}` }];
+    const throttled = await env.client.graph('POST', '/$batch', { requests });
+    expect([throttled.status, throttled.headers.get('retry-after')]).toEqual([429, '2']);
+    expect((await env.client.graph('POST', '/$batch', { requests })).status).toBe(424);
+    expect((await env.client.graph('POST', '/$batch', { requests })).status).toBe(200);
+  });
+
+  it('answers 200 outside; each item has its own status, and items past 4 per mailbox get 429 with their own Retry-After (batch model off)', async () => {
+    env.sandbox.graph.outlookBatchConcurrency = null;
     env.sandbox.faults.set('graph', { retryAfterSeconds: 3 });
     const erinTasks = Array.from({ length: 6 }, () => task(erin.id));
     const frankTask = task(frank.id);

@@ -1,7 +1,7 @@
 /** A plain HTTPS client for the sandbox tests: trusts the sandbox CA, gets a token, calls Graph. */
 import { Agent, fetch } from 'undici';
 import { afterAll, beforeAll } from 'vitest';
-import { startTenantSandbox, type TenantSandbox, type TenantSandboxOptions } from '../../../../sandbox/index.js';
+import { startTenantSandbox, type ClientRegistration, type TenantSandbox, type TenantSandboxOptions } from '../../../../sandbox/index.js';
 
 export interface Answer {
   status: number;
@@ -16,14 +16,15 @@ export interface TestClient {
   close(): Promise<void>;
 }
 
-export function testClient(sandbox: TenantSandbox): TestClient {
+/** A client signing in as `registration` (default: the sandbox's own app). */
+export function testClient(sandbox: TenantSandbox, registration: ClientRegistration = sandbox.client): TestClient {
   const agent = new Agent({ connect: { ca: sandbox.ca } });
   let graphToken: { value: string; expiresAt: number } | undefined;
   const issue = async (scope: string): Promise<{ access_token: string; expires_in: number }> => {
     const response = await fetch(`${sandbox.loginUrl}/${sandbox.tenantId}/oauth2/v2.0/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: sandbox.client.clientId, client_secret: sandbox.client.clientSecret, scope }).toString(),
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: registration.clientId, client_secret: registration.clientSecret, scope }).toString(),
       dispatcher: agent,
     });
     return (await response.json()) as { access_token: string; expires_in: number };

@@ -191,3 +191,23 @@ describe('subscriptions', () => {
     expect(env.sandbox.graph.deliveries.filter((d) => d.subscriptionId === sub.id && d.outcome === 'lost')).toEqual([expect.objectContaining({ error: 'endpoint too slow' })]);
   });
 });
+
+describe('delivery timing', () => {
+  it('sends several notifications for one URL in one POST after the configured latency', async () => {
+    const settings = env.sandbox.graph.notificationSettings;
+    const saved = { ...settings };
+    Object.assign(settings, { latencyMs: 150, batchWindowMs: 50, maxBatch: 10 });
+    try {
+      expect((await subscribe(`/users/${hal.id}/contacts`, { notificationUrl: `${receiver.url}/batched` })).status).toBe(201);
+      const sent = Date.now();
+      for (let i = 0; i < 3; i++) env.sandbox.graph.createContact(hal.id, { displayName: `Batch ${i}` });
+      await env.sandbox.graph.notificationsIdle();
+      const posts = receiver.received.filter((r) => r.path === '/batched');
+      expect(posts.map((p) => p.body.value.length)).toEqual([3]);
+      expect(Date.now() - sent).toBeGreaterThanOrEqual(150);
+      expect(env.sandbox.graph.deliveries.slice(-3).map((d) => d.batchSize)).toEqual([3, 3, 3]);
+    } finally {
+      Object.assign(settings, saved);
+    }
+  });
+});
