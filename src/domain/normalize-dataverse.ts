@@ -5,16 +5,34 @@
 import { DATAVERSE_HEADERS, Entity, EntityReference, RemoteExecutionContext, hasXrmType } from '../contracts/dataverse.js';
 import { parseJsonBody, parseOrThrow } from '../contracts/validate.js';
 import { DeleteSyncError } from '../errors.js';
-import { attributesOf, crmRef, overlayAttributes, readDate, readOption, readPartyList, readReference, readString, type AttributeMap } from './dataverse-values.js';
-import type { Change, CrmRef, CrmSnapshot, DomainEvent, EntityKind } from './event.js';
+import {
+  attributesOf,
+  crmRef,
+  overlayAttributes,
+  readDate,
+  readIdOrReference,
+  readOption,
+  readPartyList,
+  readReference,
+  readString,
+  type AttributeMap,
+} from './dataverse-values.js';
+import type { Change, CrmRef, CrmSnapshot, DomainEvent, EntityKind, SeriesPosition } from './event.js';
 
 const CHANGE_BY_MESSAGE: Readonly<Record<string, Change>> = { Delete: 'deleted', Create: 'created', Update: 'updated' };
-const TRACKED_ENTITIES: ReadonlySet<string> = new Set(['appointment', 'task', 'email', 'contact']);
+/** The table's record kinds by CRM table; a recurring series (`recurringappointmentmaster`) is an appointment in the table's sense. */
+const KIND_BY_TABLE: Readonly<Record<string, EntityKind>> = {
+  appointment: 'appointment',
+  recurringappointmentmaster: 'appointment',
+  task: 'task',
+  email: 'email',
+  contact: 'contact',
+};
 /** Dataverse writes the empty GUID for "no Entra identity"; acting as it would be wrong. */
 const EMPTY_GUID = '00000000-0000-0000-0000-000000000000';
 
 export function entityKindOf(logicalName: string): EntityKind {
-  return TRACKED_ENTITIES.has(logicalName) ? (logicalName as EntityKind) : 'other';
+  return KIND_BY_TABLE[logicalName] ?? 'other';
 }
 
 function changeOf(messageName: string): Change {
@@ -58,6 +76,20 @@ function readPreImage(context: RemoteExecutionContext): AttributeMap | null {
   return image === undefined ? null : attributesOf(image.value, 'PreEntityImages[0].value');
 }
 
+/** Series columns: a master's pattern start (the earliest of the columns that say it), an instance's series and original start. */
+function seriesOf(ref: CrmRef, attributes: AttributeMap): SeriesPosition | null {
+  if (ref.entity === 'recurringappointmentmaster') {
+    const starts = ['starttime', 'effectivestartdate', 'patternstartdate'].map((column) => readDate(attributes, column)).filter((d): d is string => d !== null);
+    return { instanceType: 1, seriesId: ref.id, originalStart: null, seriesStart: starts.sort()[0] ?? null };
+  }
+  if (ref.entity !== 'appointment') return null;
+  const instanceType = readOption(attributes, 'instancetypecode');
+  const seriesId = readIdOrReference(attributes, 'seriesid');
+  const originalStart = readDate(attributes, 'originalstartdate');
+  if (instanceType === null && seriesId === null && originalStart === null) return null;
+  return { instanceType, seriesId, originalStart, seriesStart: null };
+}
+
 function snapshotOf(ref: CrmRef, attributes: AttributeMap, takenAt: string | null): CrmSnapshot {
   return {
     ref,
@@ -69,6 +101,7 @@ function snapshotOf(ref: CrmRef, attributes: AttributeMap, takenAt: string | nul
     optionalAttendees: readPartyList(attributes, 'optionalattendees', 'optional'),
     globalObjectId: readString(attributes, 'globalobjectid'),
     messageId: readString(attributes, 'messageid'),
+    series: seriesOf(ref, attributes),
     takenAt,
   };
 }
