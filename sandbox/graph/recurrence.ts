@@ -120,8 +120,11 @@ function matchesPattern(pattern: RecurrencePattern, day: number, first: number):
 /** The series' occurrences by original start (ms), in order, as many as the range allows (noEnd: up to `until`). */
 export function originalStarts(master: Item, until: number): number[] {
   const recurrence = master.fields.recurrence as PatternedRecurrence | null | undefined;
-  if (!recurrence) return [];
-  const start = toMs(master.fields.start);
+  return recurrence ? expandPattern(recurrence, toMs(master.fields.start), until) : [];
+}
+
+/** Starts (ms) of a pattern whose first occurrence starts at `start`; also used for Dataverse's series. */
+export function expandPattern(recurrence: PatternedRecurrence, start: number, until: number): number[] {
   const timeOfDay = start - midnight(dateOf(start));
   const first = midnight(recurrence.range.startDate);
   const last = recurrence.range.type === 'endDate' && recurrence.range.endDate ? midnight(recurrence.range.endDate) : Number.POSITIVE_INFINITY;
