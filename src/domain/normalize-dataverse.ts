@@ -17,7 +17,8 @@ import {
   readString,
   type AttributeMap,
 } from './dataverse-values.js';
-import type { Change, CrmRef, CrmSnapshot, DomainEvent, EntityKind, SeriesPosition } from './event.js';
+import type { Change, CrmRef, CrmSnapshot, DomainEvent, EntityKind } from './event.js';
+import { seriesPosition } from './snapshot.js';
 
 const CHANGE_BY_MESSAGE: Readonly<Record<string, Change>> = { Delete: 'deleted', Create: 'created', Update: 'updated' };
 /** The table's record kinds by CRM table; a recurring series (`recurringappointmentmaster`) is an appointment in the table's sense. */
@@ -76,21 +77,13 @@ function readPreImage(context: RemoteExecutionContext): AttributeMap | null {
   return image === undefined ? null : attributesOf(image.value, 'PreEntityImages[0].value');
 }
 
-/** Series columns: a master's pattern start (the earliest of the columns that say it), an instance's series and original start. */
-function seriesOf(ref: CrmRef, attributes: AttributeMap): SeriesPosition | null {
-  if (ref.entity === 'recurringappointmentmaster') {
-    const starts = ['starttime', 'effectivestartdate', 'patternstartdate'].map((column) => readDate(attributes, column)).filter((d): d is string => d !== null);
-    return { instanceType: 1, seriesId: ref.id, originalStart: null, seriesStart: starts.sort()[0] ?? null };
-  }
-  if (ref.entity !== 'appointment') return null;
-  const instanceType = readOption(attributes, 'instancetypecode');
-  const seriesId = readIdOrReference(attributes, 'seriesid');
-  const originalStart = readDate(attributes, 'originalstartdate');
-  if (instanceType === null && seriesId === null && originalStart === null) return null;
-  return { instanceType, seriesId, originalStart, seriesStart: null };
-}
-
 function snapshotOf(ref: CrmRef, attributes: AttributeMap, takenAt: string | null): CrmSnapshot {
+  const series = seriesPosition(ref, {
+    instanceType: readOption(attributes, 'instancetypecode'),
+    seriesId: readIdOrReference(attributes, 'seriesid'),
+    originalStart: readDate(attributes, 'originalstartdate'),
+    patternStarts: ['starttime', 'effectivestartdate', 'patternstartdate'].map((column) => readDate(attributes, column)),
+  });
   return {
     ref,
     statecode: readOption(attributes, 'statecode'),
@@ -101,7 +94,7 @@ function snapshotOf(ref: CrmRef, attributes: AttributeMap, takenAt: string | nul
     optionalAttendees: readPartyList(attributes, 'optionalattendees', 'optional'),
     globalObjectId: readString(attributes, 'globalobjectid'),
     messageId: readString(attributes, 'messageid'),
-    series: seriesOf(ref, attributes),
+    ...(series === null ? {} : { series }),
     takenAt,
   };
 }

@@ -88,14 +88,14 @@ describe('delete-sync register (spawned, against the sandbox)', () => {
     expect(dry.stdout).toContain('(dry run: nothing is changed)');
     expect(dry.stdout).toMatch(/^ {2}create {5}endpoint {2}CRM-Outlook delete sync$/m);
     expect(dry.stdout).toMatch(/^ {2}create {5}image {5}PreImage on Delete of appointment$/m);
-    expect(dry.stdout).toMatch(/^Plan: 21 create\.$/m);
+    expect(dry.stdout).toMatch(/^Plan: 26 create\.$/m);
     expect(counts()).toEqual({ endpoints: 0, steps: 0, images: 0 });
 
     // The CA through Node's own NODE_EXTRA_CA_CERTS this time.
     const done = await cli(['--endpoint', ENDPOINT], environment({ NODE_EXTRA_CA_CERTS: caFile }));
     expect(done).toMatchObject({ code: 0, stderr: '' });
-    expect(done.stdout).toMatch(/^Done: 21 created\.$/m);
-    expect(counts()).toEqual({ endpoints: 1, steps: 12, images: 8 });
+    expect(done.stdout).toMatch(/^Done: 26 created\.$/m);
+    expect(counts()).toEqual({ endpoints: 1, steps: 15, images: 10 });
     expect(sandbox.dataverse.query('serviceendpoint')[0]).toMatchObject({ url: ENDPOINT, authtype: 4, authvalue: KEY });
     expectNoSecrets(done);
 
