@@ -7,6 +7,7 @@
  */
 import type { DecisionRecord } from '../src/store/decisions.js';
 import { crmRecordKey } from '../src/store/decisions.js';
+import { RECURRENCE_SCENARIOS } from './recurrence-scenarios.js';
 import { trackedContact, trackedEmail, trackedMeeting, trackedTask, type Copy, type Tracked } from './tracked.js';
 import type { World } from './world.js';
 
@@ -242,6 +243,7 @@ export const SCENARIOS: Scenario[] = [
       return { ...observed, outcome: refused ? 'refused by Dataverse (0x80040220)' : observed.outcome };
     },
   },
+  ...RECURRENCE_SCENARIOS,
 ];
 
 /** Whether what was observed is what the table expects. */

@@ -68,7 +68,9 @@ export function planEndSeries(master: SeriesEvent, started: readonly SeriesEvent
   const last = (dates as string[]).sort().at(-1) as string;
   const end = recurrence.range.type === 'endDate' ? recurrence.range.endDate : null;
   if (end && end <= last) return { action: 'none', status: 'ended', detail: `the series already ends on ${end}` };
-  const range = { ...recurrence.range, type: 'endDate', endDate: last, numberOfOccurrences: null };
+  // The documented endDate range has no numberOfOccurrences (non-nullable in the CSDL): a numbered range loses it.
+  const { numberOfOccurrences: _count, ...kept } = recurrence.range;
+  const range = { ...kept, type: 'endDate', endDate: last };
   return { action: 'patch', recurrence: { ...recurrence, range }, detail: `recurrence.range.endDate set to ${last}, the date of the last occurrence that has started` };
 }
 
