@@ -20,6 +20,7 @@ const OCCURRENCES = 6;
 
 export interface TrackedSeries {
   series: CrmRef;
+  iCalUId: string;
   /** CRM instance ids by occurrence number (0 = first). */
   instances: CrmRef[];
   /** Each mailbox's series master. */
@@ -30,7 +31,7 @@ export interface TrackedSeries {
 
 const graphTime = (ms: number) => ({ dateTime: new Date(ms).toISOString().slice(0, 19), timeZone: 'UTC' });
 
-async function trackedSeries(world: World, subject: string, organizer: DirectoryUser, attendees: DirectoryUser[]): Promise<TrackedSeries> {
+export async function trackedSeries(world: World, subject: string, organizer: DirectoryUser, attendees: DirectoryUser[]): Promise<TrackedSeries> {
   const { sb } = world;
   const first = Math.floor((Date.now() - 15 * DAY_MS + 3_600_000) / 60_000) * 60_000;
   const weekday = new Date(first).getUTCDay();
@@ -66,6 +67,7 @@ async function trackedSeries(world: World, subject: string, organizer: Directory
     .map((i): CrmRef => ({ entity: 'appointment', id: i.id }));
   return {
     series: { entity: 'recurringappointmentmaster', id },
+    iCalUId,
     instances: byStart,
     masters,
     occurrence(name, n) {

@@ -166,7 +166,13 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     if (own.length > 1) return skip('skipped', `ambiguous: ${own.length} items in the mailbox are linked to this occurrence`);
     const link = own[0] ?? null;
     const itemId = target.itemId ?? link?.itemId ?? null;
-    if (itemId) return { index, target, link, ref: { userId, itemKind: 'event', itemId, listId: null } };
+    if (itemId) {
+      // A link can be wrong (an instance matched by the series' iCalUId): only an occurrence or exception is ever acted on.
+      const linked = await outlook.getSeriesEvent(userId, itemId);
+      if (linked === null) return skip('already-gone', 'HTTP 404: the linked occurrence is gone');
+      if (linked.type !== 'occurrence' && linked.type !== 'exception') return skip('skipped', `the linked item is a ${linked.type ?? 'event'}, not an occurrence; the series is not touched`);
+      return { index, target, link, ref: { userId, itemKind: 'event', itemId, listId: null } };
+    }
     const series = seriesLink(facts.links, userId, occurrence);
     if (series === null) return skip('skipped', 'no link to the occurrence or to exactly one copy of its series in the mailbox');
     const found = await findOccurrence(outlook, userId, series.itemId, occurrence.originalStart);

@@ -161,7 +161,9 @@ export function createLinkLearner(deps: LinkLearnerDeps): LinkLearner {
     const stored = await store.snapshots.get(crm.ref);
     const record = crm.snapshot === null ? stored : mergeSnapshot(stored, crm.snapshot);
     if (record === null) return;
-    if ((crm.ref.entity === 'appointment' || crm.ref.entity === SERIES_TABLE) && record.globalObjectId) await linkMeeting(record, record.globalObjectId);
+    // An instance of a series is linked through its series (series.ts): its globalobjectid may name the whole series.
+    const instance = record.series?.seriesId != null && crm.ref.entity === 'appointment';
+    if ((crm.ref.entity === 'appointment' || crm.ref.entity === SERIES_TABLE) && !instance && record.globalObjectId) await linkMeeting(record, record.globalObjectId);
     if (crm.ref.entity === 'email' && record.messageId) await linkEmail(record, record.messageId);
   }
 

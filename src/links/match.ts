@@ -53,15 +53,17 @@ function globalObjectIdForms(iCalUId: string): string[] {
   return forms;
 }
 
-const AppointmentRow = z.looseObject({ activityid: z.string(), globalobjectid: z.string().nullable() });
+const AppointmentRow = z.looseObject({ activityid: z.string(), globalobjectid: z.string().nullable(), instancetypecode: z.number().int().nullish() });
+/** Instances and exceptions of a series are never matched by iCalUId: their globalobjectid may be the whole series'. */
+const isSeriesPart = (row: z.infer<typeof AppointmentRow>) => (row.instancetypecode ?? 0) !== 0;
 const EmailRow = z.looseObject({ activityid: z.string(), messageid: z.string().nullable() });
 
 async function appointmentsByICalUId(dataverse: DataverseClient, iCalUIds: string[]): Promise<Map<string, string>> {
   const found = new Map<string, string>();
   for (const chunk of chunks(iCalUIds)) {
     const filter = chunk.flatMap(globalObjectIdForms).map((v) => `globalobjectid eq ${literal(v)}`).join(' or ');
-    const rows = z.array(AppointmentRow).parse(await dataverse.list('appointments', { select: ['activityid', 'globalobjectid'], filter }));
-    for (const row of rows) if (row.globalobjectid) found.set(iCalUIdFromGlobalObjectId(row.globalobjectid), row.activityid.toLowerCase());
+    const rows = z.array(AppointmentRow).parse(await dataverse.list('appointments', { select: ['activityid', 'globalobjectid', 'instancetypecode'], filter }));
+    for (const row of rows) if (row.globalobjectid && !isSeriesPart(row)) found.set(iCalUIdFromGlobalObjectId(row.globalobjectid), row.activityid.toLowerCase());
   }
   return found;
 }
