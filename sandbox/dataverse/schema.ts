@@ -119,8 +119,8 @@ const appointment: TableDef = {
     organizer: { kind: 'partylist', masks: [PARTY_MASK.organizer] },
     requiredattendees: { kind: 'partylist', masks: [PARTY_MASK.required] },
     optionalattendees: { kind: 'partylist', masks: [PARTY_MASK.optional] },
-    /** The series of an instance (relationship recurringappointmentmaster_appointment, Delete: Cascade). */
-    seriesid: { kind: 'lookup', targets: ['recurringappointmentmaster'], readOnly: true },
+    /** The series of an instance: Uniqueidentifier on the table page, ReferencingAttribute of recurringappointmentmaster_appointment (Delete: Cascade). */
+    seriesid: { kind: 'guid', readOnly: true },
     originalstartdate: { kind: 'date', readOnly: true },
   },
 };

@@ -416,7 +416,7 @@ export class DataverseState {
       return;
     }
     const row = table.logicalName === 'appointment' ? this.store.get('appointment', id) : undefined;
-    const series = row && isRef(row.seriesid) ? this.store.get('recurringappointmentmaster', row.seriesid.id) : undefined;
+    const series = row && typeof row.seriesid === 'string' ? this.store.get('recurringappointmentmaster', row.seriesid) : undefined;
     if (row && series) {
       const updated = { ...series, deletedexceptionslist: withDeletedException(series.deletedexceptionslist, row.originalstartdate as number) };
       this.store.put('recurringappointmentmaster', series.activityid as string, updated);
@@ -426,7 +426,7 @@ export class DataverseState {
   /** The appointment rows of a series. */
   instancesOf(seriesId: string): Row[] {
     const key = seriesId.toLowerCase();
-    return this.store.rows('appointment').filter((row) => isRef(row.seriesid) && row.seriesid.id.toLowerCase() === key);
+    return this.store.rows('appointment').filter((row) => typeof row.seriesid === 'string' && row.seriesid.toLowerCase() === key);
   }
 
   /**
@@ -457,7 +457,7 @@ export class DataverseState {
         ownerid: master.ownerid,
         owningbusinessunit: master.owningbusinessunit,
         instancetypecode: 2,
-        seriesid: { logicalName: 'recurringappointmentmaster', id: seriesId.toLowerCase() },
+        seriesid: seriesId.toLowerCase(),
         originalstartdate: start,
         activitytypecode: 'appointment',
         createdon: this.clock(),

@@ -18,7 +18,7 @@ const LOOKUP_LOGICAL_NAME = 'Microsoft.Dynamics.CRM.lookuplogicalname';
 /** Party-list columns among SNAPSHOT_COLUMNS: read through the party collection, never selected. */
 const PARTY_LIST_COLUMNS: ReadonlySet<string> = new Set(['organizer', 'requiredattendees', 'optionalattendees']);
 /** Lookup columns among SNAPSHOT_COLUMNS: the Web API names them `_<column>_value`. */
-const LOOKUP_COLUMNS: ReadonlySet<string> = new Set(['ownerid', 'seriesid']);
+const LOOKUP_COLUMNS: ReadonlySet<string> = new Set(['ownerid']);
 /** When the values were last written: the read's counterpart of the webhook's OperationCreatedOn. */
 const MODIFIED_ON = 'modifiedon';
 
@@ -40,6 +40,8 @@ const RecordRow = z.looseObject({
   globalobjectid: Text,
   messageid: Text,
   instancetypecode: nullable(z.number().int()),
+  /** Uniqueidentifier on the table page (not a lookup property). */
+  seriesid: Text,
   originalstartdate: nullable(IsoDate),
   starttime: nullable(IsoDate),
   effectivestartdate: nullable(IsoDay),
@@ -97,7 +99,7 @@ export async function readSnapshot(client: DataverseClient, ref: CrmRef): Promis
   const members = parties.map((party, index) => partyOf(party, `${what}, ${partyNavigation(table)}[${index}]`));
   const series = seriesPosition(crmRef(table, ref.id), {
     instanceType: row.instancetypecode ?? null,
-    seriesId: reference(row, 'seriesid', what)?.id ?? null,
+    seriesId: row.seriesid ?? null,
     originalStart: row.originalstartdate ?? null,
     patternStarts: [row.starttime ?? null, row.effectivestartdate ?? null, row.patternstartdate ?? null],
   });

@@ -35,7 +35,7 @@ type PutLink = (link: Omit<Link, 'updatedAt' | 'crmUserId'> & { crmUserId?: stri
 /** The CRM instances of a series with their original start. */
 export async function seriesInstances(dataverse: DataverseClient, seriesId: string): Promise<{ ref: CrmRef; originalStart: number }[]> {
   const rows = z.array(InstanceRow).parse(
-    await dataverse.list('appointments', { select: ['activityid', 'originalstartdate'], filter: `_seriesid_value eq ${seriesId}` }),
+    await dataverse.list('appointments', { select: ['activityid', 'originalstartdate'], filter: `seriesid eq ${seriesId}` }),
   );
   return rows.flatMap((row) => {
     const originalStart = Date.parse(row.originalstartdate ?? '');

@@ -43,13 +43,13 @@ async function weeklySeries(endType: { patternendtype: number; occurrences?: num
 }
 
 describe('sandbox Dataverse: recurring series', () => {
-  it('expands a numbered series into instances with instancetypecode 2, seriesid and originalstartdate, readable by _seriesid_value', async () => {
+  it('expands a numbered series into instances with instancetypecode 2, seriesid and originalstartdate, readable by seriesid', async () => {
     const { id, instances } = await weeklySeries({ patternendtype: 2, occurrences: 4 });
     expect(instances).toHaveLength(4);
-    const read = await h.api('GET', `appointments?$select=activityid,instancetypecode,originalstartdate,scheduledstart,_seriesid_value&$filter=_seriesid_value eq ${id}&$orderby=scheduledstart`);
+    const read = await h.api('GET', `appointments?$select=activityid,instancetypecode,originalstartdate,scheduledstart,seriesid&$filter=seriesid eq ${id}&$orderby=scheduledstart`);
     expect(read.status).toBe(200);
     expect(read.body.value.map((r: any) => r.originalstartdate)).toEqual([0, 1, 2, 3].map((w) => iso(w).replace('.000Z', 'Z')));
-    expect(read.body.value.every((r: any) => r.instancetypecode === 2 && r._seriesid_value === id)).toBe(true);
+    expect(read.body.value.every((r: any) => r.instancetypecode === 2 && r.seriesid === id)).toBe(true);
     const master = h.server.state.get('recurringappointmentmaster', id)!;
     expect(master).toMatchObject({ expansionstatecode: 2, instancetypecode: 1, effectivestartdate: MONDAY });
     // Instances have the master's parties.
@@ -87,7 +87,7 @@ describe('sandbox Dataverse: recurring series', () => {
     expect(body.PreEntityImages[0].value.Attributes.map((a: any) => a.key).sort()).toEqual(['globalobjectid', 'organizer', 'starttime', 'statecode']);
   });
 
-  it('an instance’s Delete step carries seriesid (an EntityReference), instancetypecode and originalstartdate', async () => {
+  it('an instance’s Delete step carries seriesid (a Guid), instancetypecode and originalstartdate', async () => {
     const r = await startReceiver();
     receivers.push(r);
     await registerStep(h, { url: r.url, key: 'k', message: 'Delete', entity: 'appointment', mode: 1, preImageAttributes: 'statecode,scheduledstart,instancetypecode,seriesid,originalstartdate' });
@@ -95,7 +95,7 @@ describe('sandbox Dataverse: recurring series', () => {
     await h.server.state.userDeletes(h.alice.systemUserId, 'appointment', instances[0]!);
     await h.server.state.settle();
     const attributes = Object.fromEntries(r.received[0]!.body.PreEntityImages[0].value.Attributes.map((a: any) => [a.key, a.value]));
-    expect(attributes.seriesid).toMatchObject({ LogicalName: 'recurringappointmentmaster', Id: id });
+    expect(attributes.seriesid).toBe(id);
     expect(attributes.instancetypecode).toMatchObject({ Value: 2 });
     expect(attributes.originalstartdate).toMatch(/^\/Date\(\d+\)\/$/);
   });
