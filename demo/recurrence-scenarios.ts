@@ -8,7 +8,7 @@
  */
 import type { DirectoryUser } from '../sandbox/index.js';
 import type { CrmRef } from '../src/domain/event.js';
-import { decisionFor, outcomeText, sideState, type Observed, type Scenario } from './scenarios.js';
+import { observe, type Scenario } from './scenarios.js';
 import type { Copy, Tracked } from './tracked.js';
 import type { World } from './world.js';
 
@@ -82,12 +82,6 @@ export async function trackedSeries(world: World, subject: string, organizer: Di
 /** Occurrence 1 took place, occurrence 4 is to come: how each mailbox's series looks on both sides of now. */
 function pastAndNext(series: TrackedSeries, names: string[]): Record<string, Copy> {
   return Object.fromEntries(names.flatMap((name) => [[`${name} past`, series.occurrence(name, 1)], [`${name} next`, series.occurrence(name, 4)]]));
-}
-
-async function observe(world: World, tracked: Tracked, trigger: { origin: 'crm' | 'outlook'; itemId?: string }): Promise<Observed> {
-  await world.quiesce();
-  const decision = await decisionFor(world, tracked, trigger);
-  return { ...sideState(world, tracked), ruleId: decision?.ruleId ?? null, outcome: outcomeText(decision), decision, tracked };
 }
 
 let serial = 0;

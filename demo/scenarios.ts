@@ -75,7 +75,7 @@ export function outcomeText(decision: DecisionRecord | null): string {
   return outcomes.length === 0 ? decision.status : `${decision.status}: ${outcomes.join(', ')}`;
 }
 
-async function observe(world: World, tracked: Tracked, trigger: Trigger): Promise<Observed> {
+export async function observe(world: World, tracked: Tracked, trigger: Trigger): Promise<Observed> {
   await world.quiesce();
   const decision = await decisionFor(world, tracked, trigger);
   return { ...sideState(world, tracked), ruleId: decision?.ruleId ?? null, outcome: outcomeText(decision), decision, tracked };
