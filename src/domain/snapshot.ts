@@ -35,7 +35,7 @@ export function mergeSnapshot(stored: CrmSnapshot | null, incoming: CrmSnapshot)
     optionalAttendees: incoming.optionalAttendees.length > 0 ? incoming.optionalAttendees : stored.optionalAttendees,
     globalObjectId: incoming.globalObjectId ?? stored.globalObjectId,
     messageId: incoming.messageId ?? stored.messageId,
-    series: incoming.series ?? stored.series ?? null,
+    ...((incoming.series ?? stored.series) ? { series: incoming.series ?? stored.series } : {}),
     takenAt: incoming.takenAt ?? stored.takenAt,
   };
 }
