@@ -106,8 +106,8 @@ describe('delete-sync register (spawned, against the sandbox)', () => {
 
     // Removing asks first; with no terminal it needs --yes, and nothing is removed without it.
     const unconfirmed = await cli(['--remove', '--ca-file', caFile]);
-    expectOneErrorLine(unconfirmed, 2, /^delete-sync: DS_ERR_INVALID_PAYLOAD: Remove 21 registration item\(s\) from .+: add --yes to confirm \(no terminal to ask on\) \(at --yes\)$/);
-    expect(counts()).toEqual({ endpoints: 1, steps: 12, images: 8 });
+    expectOneErrorLine(unconfirmed, 2, /^delete-sync: DS_ERR_INVALID_PAYLOAD: Remove 26 registration item\(s\) from .+: add --yes to confirm \(no terminal to ask on\) \(at --yes\)$/);
+    expect(counts()).toEqual({ endpoints: 1, steps: 15, images: 10 });
     const removed = await cli(['--remove', '--yes', '--ca-file', caFile]);
     expect(removed).toMatchObject({ code: 0, stderr: '' });
     expect(removed.stdout).toMatch(/^ {2}removed {4}endpoint {2}CRM-Outlook delete sync$/m);
