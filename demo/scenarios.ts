@@ -7,6 +7,7 @@
  */
 import type { DecisionRecord } from '../src/store/decisions.js';
 import { crmRecordKey } from '../src/store/decisions.js';
+import { RECURRENCE_SCENARIOS } from './recurrence-scenarios.js';
 import { trackedContact, trackedEmail, trackedMeeting, trackedTask, type Copy, type Tracked } from './tracked.js';
 import type { World } from './world.js';
 
@@ -74,7 +75,7 @@ export function outcomeText(decision: DecisionRecord | null): string {
   return outcomes.length === 0 ? decision.status : `${decision.status}: ${outcomes.join(', ')}`;
 }
 
-async function observe(world: World, tracked: Tracked, trigger: Trigger): Promise<Observed> {
+export async function observe(world: World, tracked: Tracked, trigger: Trigger): Promise<Observed> {
   await world.quiesce();
   const decision = await decisionFor(world, tracked, trigger);
   return { ...sideState(world, tracked), ruleId: decision?.ruleId ?? null, outcome: outcomeText(decision), decision, tracked };
@@ -242,6 +243,7 @@ export const SCENARIOS: Scenario[] = [
       return { ...observed, outcome: refused ? 'refused by Dataverse (0x80040220)' : observed.outcome };
     },
   },
+  ...RECURRENCE_SCENARIOS,
 ];
 
 /** Whether what was observed is what the table expects. */

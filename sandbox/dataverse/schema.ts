@@ -119,6 +119,56 @@ const appointment: TableDef = {
     organizer: { kind: 'partylist', masks: [PARTY_MASK.organizer] },
     requiredattendees: { kind: 'partylist', masks: [PARTY_MASK.required] },
     optionalattendees: { kind: 'partylist', masks: [PARTY_MASK.optional] },
+    /** The series of an instance: Uniqueidentifier on the table page, ReferencingAttribute of recurringappointmentmaster_appointment (Delete: Cascade). */
+    seriesid: { kind: 'guid', readOnly: true },
+    originalstartdate: { kind: 'date', readOnly: true },
+  },
+};
+
+/** The master of a recurring series (Learn: "Recurring Appointment (RecurringAppointmentMaster) table/entity reference"). */
+const recurringappointmentmaster: TableDef = {
+  logicalName: 'recurringappointmentmaster',
+  entitySet: 'recurringappointmentmasters',
+  primaryId: 'activityid',
+  primaryName: 'subject',
+  objectTypeCode: 4251,
+  isActivity: true,
+  deletePrivilege: 'prvDeleteActivity',
+  defaultStatus: { 0: 1, 1: 3, 2: 4, 3: 5 },
+  columns: {
+    ...activity,
+    scheduledstart: { kind: 'date', readOnly: true },
+    scheduledend: { kind: 'date', readOnly: true },
+    statecode: { kind: 'choice', labels: { 0: 'Open', 1: 'Completed', 2: 'Canceled', 3: 'Scheduled' } },
+    statuscode: { kind: 'choice', labels: { 1: 'Free', 2: 'Tentative', 3: 'Completed', 4: 'Canceled', 5: 'Busy', 6: 'Out of Office' } },
+    location: { kind: 'string' },
+    globalobjectid: { kind: 'string' },
+    recurrencepatterntype: { kind: 'choice', labels: { 0: 'Daily', 1: 'Weekly', 2: 'Monthly', 3: 'Yearly' } },
+    interval: { kind: 'int' },
+    daysofweekmask: { kind: 'int' },
+    dayofmonth: { kind: 'int' },
+    patternstartdate: { kind: 'date' },
+    patternenddate: { kind: 'date' },
+    patternendtype: { kind: 'choice', labels: { 1: 'No End Date', 2: 'Occurrences', 3: 'Pattern End Date' } },
+    occurrences: { kind: 'int' },
+    starttime: { kind: 'date' },
+    endtime: { kind: 'date' },
+    duration: { kind: 'int' },
+    effectivestartdate: { kind: 'date', readOnly: true },
+    effectiveenddate: { kind: 'date', readOnly: true },
+    seriesstatus: { kind: 'bool' },
+    instancetypecode: {
+      kind: 'choice',
+      readOnly: true,
+      labels: { 0: 'Not Recurring', 1: 'Recurring Master', 2: 'Recurring Instance', 3: 'Recurring Exception', 4: 'Recurring Future Exception' },
+    },
+    expansionstatecode: { kind: 'choice', readOnly: true, labels: { 0: 'Unexpanded', 1: 'Partial', 2: 'Full' } },
+    lastexpandedinstancedate: { kind: 'date', readOnly: true },
+    nextexpansioninstancedate: { kind: 'date', readOnly: true },
+    deletedexceptionslist: { kind: 'string', readOnly: true },
+    organizer: { kind: 'partylist', masks: [PARTY_MASK.organizer] },
+    requiredattendees: { kind: 'partylist', masks: [PARTY_MASK.required] },
+    optionalattendees: { kind: 'partylist', masks: [PARTY_MASK.optional] },
   },
 };
 
@@ -417,6 +467,7 @@ const asyncoperation: TableDef = {
 
 export const TABLES: readonly TableDef[] = [
   appointment,
+  recurringappointmentmaster,
   task,
   email,
   contact,
@@ -433,7 +484,7 @@ export const TABLES: readonly TableDef[] = [
 ];
 
 /** Tables whose Create/Update/Delete can carry registered steps in the sandbox. */
-export const EVENT_TABLES = ['appointment', 'task', 'email', 'contact', 'account', 'exchangesyncidmapping'] as const;
+export const EVENT_TABLES = ['appointment', 'recurringappointmentmaster', 'task', 'email', 'contact', 'account', 'exchangesyncidmapping'] as const;
 
 const byLogical = new Map(TABLES.map((t) => [t.logicalName, t]));
 const bySet = new Map(TABLES.map((t) => [t.entitySet, t]));

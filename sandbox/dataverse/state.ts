@@ -10,6 +10,7 @@ import type { Directory, DirectoryUser } from '../directory.js';
 import { DataverseFault, DV_CODE, privilegeDenied, recordAccessDenied, recordNotFound } from './errors.js';
 import { seedMessages, stepsFor, validateImage, validateServiceEndpoint, validateStep, type EventMessage, type RegisteredStep } from './registration.js';
 import { remoteExecutionContext, type EntityImageInput, type Principal } from './remote-context.js';
+import { addMonths, occurrenceStarts, withDeletedException, type SeriesPattern } from './recurrence.js';
 import { PARTY_MASK, tableByLogicalName, type TableDef } from './schema.js';
 import { ACT_ON_BEHALF, Security } from './security.js';
 import { isRef, Store, type Cell, type EntityRef, type RecordSnapshot, type Row } from './store.js';
@@ -39,6 +40,23 @@ export interface DataverseStateOptions {
   clock: () => number;
   log: DeleteLog;
   webhooks?: Partial<WebhookSettings>;
+  /** Organization.FutureExpansionWindow: months of instances materialised ahead (default undocumented; 3 here). */
+  futureExpansionWindowMonths?: number;
+}
+
+export interface RecurringAppointmentInput {
+  id?: string;
+  subject: string;
+  /** Start of the first occurrence. */
+  firstStart: number | Date;
+  durationMinutes: number;
+  pattern: Omit<SeriesPattern, 'patternenddate'> & { patternenddate?: number | Date };
+  /** 0 Open, 1 Completed, 2 Canceled, 3 Scheduled. */
+  statecode?: number;
+  organizer: PartyRef;
+  requiredAttendees?: PartyRef[];
+  optionalAttendees?: PartyRef[];
+  globalobjectid?: string;
 }
 
 /** A party in a test action: a record (systemuser, contact, account) or a bare address. */
@@ -141,8 +159,10 @@ export class DataverseState {
   private readonly log: DeleteLog;
   private readonly host: string;
   private readonly recorders = new Set<(exchange: DataverseExchange) => void>();
+  private readonly futureExpansionWindowMonths: number;
 
   constructor(options: DataverseStateOptions) {
+    this.futureExpansionWindowMonths = options.futureExpansionWindowMonths ?? 3;
     this.directory = options.directory;
     this.clock = options.clock;
     this.log = options.log;
@@ -370,6 +390,7 @@ export class DataverseState {
       this.assertWritable(table);
       this.assertDelete(actor, table, this.retrieve(table, id), id);
       await this.execute(actor, 'Delete', table, id, undefined, () => {
+        this.recordSeriesEffects(table, id);
         this.store.remove(table.logicalName, id);
         if (table.isActivity) this.store.replaceParties(id, []);
       });
@@ -379,6 +400,92 @@ export class DataverseState {
     } finally {
       this.log.append({ at: this.clock(), side: 'dataverse', scope: table.logicalName, kind: table.logicalName, id: id.toLowerCase(), caller: actor.caller, via: actor.via, status });
     }
+  }
+
+  /**
+   * A series master's delete cascades to all its instances, past ones included (recurringappointmentmaster_appointment:
+   * Delete Cascade). Whether Delete steps on appointment run for them is undocumented: here they do not, and the
+   * cascaded rows are not requests, so they are not in the delete log. An instance's delete is recorded on its master.
+   */
+  private recordSeriesEffects(table: TableDef, id: string): void {
+    if (table.logicalName === 'recurringappointmentmaster') {
+      for (const instance of this.instancesOf(id)) {
+        this.store.remove('appointment', instance.activityid as string);
+        this.store.replaceParties(instance.activityid as string, []);
+      }
+      return;
+    }
+    const row = table.logicalName === 'appointment' ? this.store.get('appointment', id) : undefined;
+    const series = row && typeof row.seriesid === 'string' ? this.store.get('recurringappointmentmaster', row.seriesid) : undefined;
+    if (row && series) {
+      const updated = { ...series, deletedexceptionslist: withDeletedException(series.deletedexceptionslist, row.originalstartdate as number) };
+      this.store.put('recurringappointmentmaster', series.activityid as string, updated);
+    }
+  }
+
+  /** The appointment rows of a series. */
+  instancesOf(seriesId: string): Row[] {
+    const key = seriesId.toLowerCase();
+    return this.store.rows('appointment').filter((row) => typeof row.seriesid === 'string' && row.seriesid.toLowerCase() === key);
+  }
+
+  /**
+   * Materialises a series' instances up to the future expansion window, as the platform's expansion does
+   * (the first ones synchronously, the rest by its async job; here all at once). Instances already there
+   * and deleted ones (deletedexceptionslist) are not made again. Instance Create steps are not run (undocumented).
+   */
+  expandSeries(seriesId: string): string[] {
+    const master = this.store.get('recurringappointmentmaster', seriesId);
+    if (!master) throw recordNotFound('recurringappointmentmaster', seriesId);
+    const until = addMonths(this.clock(), this.futureExpansionWindowMonths);
+    const all = occurrenceStarts(master, until);
+    const deleted = new Set(String(master.deletedexceptionslist ?? '').split(',').filter(Boolean).map((iso) => Date.parse(iso)));
+    const existing = new Set(this.instancesOf(seriesId).map((row) => row.originalstartdate as number));
+    const durationMs = Number(master.duration ?? 0) * 60_000;
+    const made: string[] = [];
+    for (const start of all.filter((s) => s <= until && !deleted.has(s) && !existing.has(s))) {
+      const id = randomUUID();
+      const row: Row = {};
+      for (const [name, def] of Object.entries(tableOrThrow('appointment').columns)) if (def.kind !== 'partylist') row[name] = null;
+      Object.assign(row, {
+        activityid: id,
+        subject: master.subject,
+        scheduledstart: start,
+        scheduledend: start + durationMs,
+        statecode: master.statecode,
+        statuscode: master.statuscode,
+        ownerid: master.ownerid,
+        owningbusinessunit: master.owningbusinessunit,
+        instancetypecode: 2,
+        seriesid: seriesId.toLowerCase(),
+        originalstartdate: start,
+        activitytypecode: 'appointment',
+        createdon: this.clock(),
+        modifiedon: this.clock(),
+        createdby: master.createdby,
+        modifiedby: master.modifiedby,
+        versionnumber: 1,
+      });
+      this.store.put('appointment', id, row);
+      this.store.replaceParties(
+        id,
+        this.store.parties(seriesId).map((p) => ({ ...p, activitypartyid: randomUUID(), activityid: { logicalName: 'activitypointer', id } })),
+      );
+      made.push(id);
+    }
+    const expandedTo = all.filter((s) => s <= until).at(-1) ?? null;
+    const full = all.every((s) => s <= until);
+    this.store.put('recurringappointmentmaster', seriesId, {
+      ...master,
+      expansionstatecode: full ? 2 : 1,
+      lastexpandedinstancedate: expandedTo,
+      nextexpansioninstancedate: all.find((s) => s > until) ?? null,
+      effectivestartdate: all[0] ?? null,
+      effectiveenddate: full ? (all.at(-1) ?? null) : null,
+      scheduledstart: all[0] ?? null,
+      scheduledend: all[0] === undefined ? null : all[0] + durationMs,
+    });
+    return made;
   }
 
   private assertWritable(table: TableDef): void {
@@ -558,6 +665,37 @@ export class DataverseState {
       },
       parties,
     });
+  }
+
+  /** A user creates a recurring series in CRM: the master row (its Create steps run), then its instances are expanded. */
+  async createRecurringAppointment(input: RecurringAppointmentInput): Promise<{ id: string; instances: string[] }> {
+    const organizerUser = 'address' in input.organizer || input.organizer.logicalName !== 'systemuser' ? undefined : input.organizer.id;
+    if (!organizerUser) throw new Error('createRecurringAppointment: the organizer must be a user');
+    const first = ms(input.firstStart);
+    const { patternenddate, ...pattern } = input.pattern;
+    const id = await this.userCreates(organizerUser, 'recurringappointmentmaster', {
+      values: {
+        ...(input.id ? { activityid: input.id.toLowerCase() } : {}),
+        subject: input.subject,
+        ...pattern,
+        patternenddate: patternenddate === undefined ? null : ms(patternenddate),
+        patternstartdate: Date.parse(`${new Date(first).toISOString().slice(0, 10)}T00:00:00Z`),
+        starttime: first,
+        endtime: first + input.durationMinutes * 60_000,
+        duration: input.durationMinutes,
+        statecode: input.statecode ?? 3,
+        seriesstatus: true,
+        instancetypecode: 1,
+        ownerid: { logicalName: 'systemuser', id: organizerUser.toLowerCase() },
+        globalobjectid: input.globalobjectid ?? `040000008200E00074C5B7101A82E008${randomBytes(28).toString('hex').toUpperCase()}`,
+      },
+      parties: [
+        toPartyInput(input.organizer, PARTY_MASK.organizer),
+        ...(input.requiredAttendees ?? []).map((p) => toPartyInput(p, PARTY_MASK.required)),
+        ...(input.optionalAttendees ?? []).map((p) => toPartyInput(p, PARTY_MASK.optional)),
+      ],
+    });
+    return { id, instances: this.expandSeries(id) };
   }
 
   async createTask(input: TaskInput): Promise<string> {

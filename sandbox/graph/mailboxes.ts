@@ -8,8 +8,20 @@ import type { Directory, DirectoryUser } from '../directory.js';
 import type { DeleteLog } from '../delete-log.js';
 import { newICalUId, newInternetMessageId, newItemId } from './ids.js';
 import { normalizeDateTime } from './render.js';
-import type { ContactInput, EventInput, LinkedResourceInput, MessageInput, TaskInput } from './schemas.js';
 import { newRequestId } from './ids.js';
+import {
+  emptyOccurrenceState,
+  occurrencesOf,
+  originalStarts,
+  parseOccurrenceId,
+  recurrenceProblem,
+  toMs,
+  type Occurrence,
+  type OccurrenceState,
+  type PatternedRecurrence,
+} from './recurrence.js';
+import { badRequest, GraphFailure } from './responses.js';
+import type { ContactInput, EventInput, LinkedResourceInput, MessageInput, TaskInput } from './schemas.js';
 import { eventInput, contactInput, messageInput, taskInput } from './schemas.js';
 import type { ExtendedProperty, Folder, Item, ItemKind, ItemStore, LinkedResource, Mailbox } from './store.js';
 
@@ -21,9 +33,18 @@ export interface Actor {
 
 export type DeleteOutcome = 'deleted' | 'notFound';
 
-const meetingFields = ['subject', 'body', 'start', 'end', 'location', 'isAllDay'] as const;
+const meetingFields = ['subject', 'body', 'start', 'end', 'location', 'isAllDay', 'recurrence'] as const;
+
+function checkRecurrence(recurrence: unknown, start: unknown): void {
+  if (recurrence === null || recurrence === undefined) return;
+  const problem = recurrenceProblem(recurrence as PatternedRecurrence, toMs(start));
+  if (problem) throw new GraphFailure(badRequest(problem));
+}
 
 export class Mailboxes {
+  /** Per series master: what happened to its single occurrences (see recurrence.ts). */
+  private readonly occurrenceStates = new Map<string, OccurrenceState>();
+
   constructor(
     readonly store: ItemStore,
     private readonly directory: Directory,
@@ -57,13 +78,15 @@ export class Mailboxes {
     const organizer = { emailAddress: { name: user.displayName, address: user.mail } };
     const attendeeList = attendees.map((a) => ({ type: a.type, status: { response: 'none', time: '0001-01-01T00:00:00Z' }, emailAddress: a.emailAddress }));
     const iCalUId = newICalUId();
+    checkRecurrence(rest.recurrence, rest.start);
     const fields = {
       subject: '',
       body: { contentType: 'text', content: '' },
       isAllDay: false,
       isCancelled: false,
-      type: 'singleInstance',
+      type: rest.recurrence ? 'seriesMaster' : 'singleInstance',
       seriesMasterId: null,
+      recurrence: null,
       showAs: 'busy',
       ...rest,
       start: normalizeDateTime(rest.start),
@@ -203,6 +226,10 @@ export class Mailboxes {
   /** Changes an item; an organizer's change to a meeting reaches the attendees' copies, as the update Exchange sends does. */
   update(item: Item, fields: Record<string, unknown>, extended?: ExtendedProperty[]): Item {
     const changed = { ...fields };
+    if (item.kind === 'event' && 'recurrence' in changed) {
+      if (item.fields.type === 'singleInstance' || !changed.recurrence) throw new GraphFailure(badRequest('recurrence can only be changed on a series master'));
+      checkRecurrence(changed.recurrence, changed.start ?? item.fields.start);
+    }
     if (item.kind === 'event') {
       for (const key of ['start', 'end'] as const) {
         const value = changed[key] as { dateTime: string; timeZone: string } | undefined;
@@ -222,6 +249,7 @@ export class Mailboxes {
    * every attendee's copy becomes `isCancelled` (it stays in their calendar until they remove it).
    */
   delete(userId: string, kind: ItemKind, itemId: string, actor: Actor): DeleteOutcome {
+    if (kind === 'event' && parseOccurrenceId(itemId)) return this.removeOccurrence(userId, itemId, actor, 204);
     const item = this.find(userId, kind, itemId);
     const scope = this.directory.find(userId)?.id ?? userId;
     this.log.append({ at: this.clock(), side: 'graph', scope, kind, id: itemId, caller: actor.caller, via: actor.via, status: item ? 204 : 404 });
@@ -233,6 +261,13 @@ export class Mailboxes {
 
   /** `POST …/events/{id}/cancel`: the organizer's copy goes, attendees' copies are marked canceled. */
   cancel(userId: string, itemId: string, actor: Actor): 'cancelled' | 'notFound' | 'notOrganizer' {
+    if (parseOccurrenceId(itemId)) {
+      const found = this.findOccurrence(userId, itemId);
+      if (!found) return 'notFound';
+      if (!found.occurrence.master.fields.isOrganizer) return 'notOrganizer';
+      this.removeOccurrence(userId, itemId, actor, 202);
+      return 'cancelled';
+    }
     const item = this.find(userId, 'event', itemId);
     if (!item) return 'notFound';
     if (!item.fields.isOrganizer) return 'notOrganizer';
@@ -240,6 +275,81 @@ export class Mailboxes {
     this.log.append({ at: this.clock(), side: 'graph', scope: item.mailboxId, kind: 'event', id: itemId, caller: actor.caller, via: actor.via, status: 202 });
     this.store.remove(item);
     return 'cancelled';
+  }
+
+  // ---- recurring meetings -------------------------------------------------------------------------
+
+  occurrenceState(master: Item): OccurrenceState {
+    let state = this.occurrenceStates.get(master.id);
+    if (!state) {
+      state = emptyOccurrenceState();
+      this.occurrenceStates.set(master.id, state);
+    }
+    return state;
+  }
+
+  /** The user's series master `masterId`, if it is one. */
+  seriesMaster(userId: string, masterId: string): Item | undefined {
+    const item = this.find(userId, 'event', masterId);
+    return item?.fields.type === 'seriesMaster' ? item : undefined;
+  }
+
+  /** An occurrence id of the user's calendar, if the occurrence exists (not removed, inside the range). */
+  findOccurrence(userId: string, occurrenceId: string): { occurrence: Occurrence; state: OccurrenceState } | undefined {
+    const parsed = parseOccurrenceId(occurrenceId);
+    const master = parsed && this.seriesMaster(userId, parsed.masterId);
+    if (!parsed || !master) return undefined;
+    const state = this.occurrenceState(master);
+    if (state.removed.has(parsed.originalStart) || !originalStarts(master, parsed.originalStart).includes(parsed.originalStart)) return undefined;
+    const occurrence = occurrencesOf(master, state, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY).find((o) => o.originalStart === parsed.originalStart);
+    return occurrence && { occurrence, state };
+  }
+
+  /**
+   * An occurrence goes from one calendar (DELETE by its owner, or the organizer's cancel). When it is the
+   * organizer's copy, attendees' copies of that occurrence are marked cancelled. Graph reports it only as
+   * an `updated` of the series master (microsoft-graph-docs #5520), so that is the change recorded.
+   */
+  private removeOccurrence(userId: string, occurrenceId: string, actor: Actor, status: number): DeleteOutcome {
+    const found = this.findOccurrence(userId, occurrenceId);
+    const scope = this.directory.find(userId)?.id ?? userId;
+    this.log.append({ at: this.clock(), side: 'graph', scope, kind: 'event', id: occurrenceId, caller: actor.caller, via: actor.via, status: found ? status : 404 });
+    if (!found) return 'notFound';
+    const { occurrence, state } = found;
+    state.removed.add(occurrence.originalStart);
+    state.exceptions.delete(occurrence.originalStart);
+    this.store.update(occurrence.master, {});
+    if (occurrence.master.fields.isOrganizer) {
+      for (const copy of this.attendeeCopies(occurrence.master)) {
+        this.occurrenceState(copy).cancelledByOrganizer.add(occurrence.originalStart);
+        this.store.update(copy, {});
+      }
+    }
+    return 'deleted';
+  }
+
+  /** PATCH of an occurrence makes it an exception; the organizer's change reaches attendees' copies. The master is what is reported updated. */
+  updateOccurrence(userId: string, occurrenceId: string, fields: Record<string, unknown>): Occurrence | undefined {
+    const found = this.findOccurrence(userId, occurrenceId);
+    if (!found) return undefined;
+    const { occurrence } = found;
+    const changed = Object.fromEntries(Object.entries(fields).filter(([k]) => meetingFields.includes(k as (typeof meetingFields)[number]) && k !== 'recurrence'));
+    for (const key of ['start', 'end'] as const) if (changed[key]) changed[key] = normalizeDateTime(changed[key] as { dateTime: string; timeZone: string });
+    const copies = occurrence.master.fields.isOrganizer ? [occurrence.master, ...this.attendeeCopies(occurrence.master)] : [occurrence.master];
+    for (const copy of copies) {
+      const state = this.occurrenceState(copy);
+      state.exceptions.set(occurrence.originalStart, { ...(state.exceptions.get(occurrence.originalStart) ?? {}), ...structuredClone(changed) });
+      this.store.update(copy, {});
+    }
+    return this.findOccurrence(userId, occurrenceId)?.occurrence;
+  }
+
+  /** Occurrences and exceptions of the user's series masters overlapping [from, to). */
+  occurrencesIn(userId: string, from: number, to: number): Occurrence[] {
+    return this.store
+      .list(userId, 'event')
+      .filter((e) => e.fields.type === 'seriesMaster')
+      .flatMap((master) => occurrencesOf(master, this.occurrenceState(master), from, to));
   }
 
   private attendeeCopies(organizerCopy: Item): Item[] {

@@ -11,6 +11,7 @@ import { deltaPage, decodeToken, encodeToken, firstToken, type DeltaScope } from
 import type { Mailboxes, Actor } from './mailboxes.js';
 import type { Notifier } from './notifier.js';
 import { pageSize, paginate, parseFilter } from './query.js';
+import { parseOccurrenceId, renderOccurrence, type Occurrence, type OccurrenceState } from './recurrence.js';
 import { parseExpand, renderItem, toEpoch } from './render.js';
 import { badRequest, empty, graphError, GraphFailure, json, notFound, type GraphResponse } from './responses.js';
 import {
@@ -150,6 +151,17 @@ export class GraphApi {
         need(req, itemRoles.event.write);
         return this.created(d.mailboxes.createEvent(this.mailbox(params[0]).user.id, parse(eventInput, req.body)));
       });
+      this.on('GET', `${prefix}/:e/instances`, ({ req, params }) => {
+        need(req, itemRoles.event.read);
+        const window = calendarWindow(req.query);
+        const { user } = this.mailbox(params[0]);
+        const master = d.mailboxes.seriesMaster(user.id, params[1] as string);
+        if (!master) return d.mailboxes.find(user.id, 'event', params[1] as string) ? json(200, { value: [] }) : notFound();
+        const state = d.mailboxes.occurrenceState(master);
+        const options = this.renderOptions(req, 'event');
+        const occurrences = d.mailboxes.occurrencesIn(user.id, window.start, window.end).filter((o) => o.master === master);
+        return this.list(req, occurrences, defaultPage.event, (o) => this.renderOccurrence(o, state, options));
+      });
       this.itemRoutes(`${prefix}/:e`, 'event', () => undefined);
       this.on('POST', `${prefix}/:e/cancel`, ({ req, params }) => {
         need(req, itemRoles.event.write);
@@ -159,9 +171,18 @@ export class GraphApi {
         return empty(202);
       });
     }
+    // Single instances, occurrences and exceptions in the window; series masters are not listed.
     this.on('GET', 'users/:u/calendarView', ({ req, params }) => {
+      need(req, itemRoles.event.read);
       const window = calendarWindow(req.query);
-      return this.listItems(req, params, 'event', undefined, (item) => overlaps(item, window));
+      const { user } = this.mailbox(params[0]);
+      const filter = parseFilter(req.query.get('$filter'));
+      if (typeof filter === 'string') return badRequest(filter);
+      const options = this.renderOptions(req, 'event');
+      const singles = d.mailboxes.store.list(user.id, 'event').filter((i) => i.fields.type !== 'seriesMaster' && overlaps(i, window) && filter(i));
+      const occurrences = d.mailboxes.occurrencesIn(user.id, window.start, window.end);
+      const rows: (Item | Occurrence)[] = [...singles, ...occurrences];
+      return this.list(req, rows, defaultPage.event, (row) => ('originalStart' in row ? this.renderOccurrence(row, d.mailboxes.occurrenceState(row.master), options) : renderItem(row, options)));
     });
     this.on('GET', 'users/:u/calendarView/delta', ({ req, params }) => {
       need(req, itemRoles.event.read);
@@ -344,12 +365,28 @@ export class GraphApi {
       checkIfMatch(req, item);
       return item;
     };
+    // Occurrences of a series are no items of their own: they are read and changed through their master.
+    const occurrence = (params: string[]) => {
+      if (kind !== 'event' || !parseOccurrenceId(params.at(-1) as string)) return undefined;
+      const found = mailboxes.findOccurrence(this.mailbox(params[0]).user.id, params.at(-1) as string);
+      if (!found) throw new GraphFailure(notFound());
+      return found;
+    };
     this.on('GET', pattern, ({ req, params }) => {
       need(req, itemRoles[kind].read);
+      const found = occurrence(params);
+      if (found) return json(200, this.renderOccurrence(found.occurrence, found.state, this.renderOptions(req, kind)));
       return json(200, renderItem(load(req, params), this.renderOptions(req, kind)));
     });
     this.on('PATCH', pattern, ({ req, params }) => {
       need(req, itemRoles[kind].write);
+      const found = occurrence(params);
+      if (found) {
+        const { recurrence, singleValueExtendedProperties: _ignored, ...fields } = parse(eventPatch, req.body);
+        if (recurrence !== undefined) return badRequest('recurrence can only be changed on a series master');
+        const changed = mailboxes.updateOccurrence(this.mailbox(params[0]).user.id, params.at(-1) as string, fields) as Occurrence;
+        return json(200, this.renderOccurrence(changed, mailboxes.occurrenceState(changed.master), this.renderOptions(req, kind)));
+      }
       const item = load(req, params);
       const { singleValueExtendedProperties, ...fields } = parse(patchSchemas[kind], req.body) as Record<string, unknown> & { singleValueExtendedProperties?: { id: string; value: string }[] };
       mailboxes.update(item, fields, singleValueExtendedProperties);
@@ -367,6 +404,13 @@ export class GraphApi {
       }
       return mailboxes.delete(user.id, kind, itemId, this.actor(req)) === 'deleted' ? empty(204) : notFound();
     });
+  }
+
+  private renderOccurrence(occurrence: Occurrence, state: OccurrenceState, options: ReturnType<GraphApi['renderOptions']>): Record<string, unknown> {
+    const full = renderOccurrence(occurrence, state, renderItem(occurrence.master));
+    if (!options.select || options.select.length === 0) return full;
+    const keep = new Set(['@odata.etag', 'id', ...options.select]);
+    return Object.fromEntries(Object.entries(full).filter(([k]) => keep.has(k)));
   }
 
   private actor(req?: GraphRequest): Actor {

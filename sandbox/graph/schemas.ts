@@ -17,6 +17,26 @@ export const attendeeInput = z.object({
 
 const extended = { singleValueExtendedProperties: z.array(extendedProperty).optional() };
 
+/** patternedRecurrence: recurrencePattern + recurrenceRange, as Graph's CSDL declares them. */
+export const patternedRecurrence = z.strictObject({
+  pattern: z.strictObject({
+    type: z.enum(['daily', 'weekly', 'absoluteMonthly', 'relativeMonthly', 'absoluteYearly', 'relativeYearly']),
+    interval: z.number().int(),
+    daysOfWeek: z.array(z.string()).optional(),
+    dayOfMonth: z.number().int().optional(),
+    firstDayOfWeek: z.string().optional(),
+    index: z.enum(['first', 'second', 'third', 'fourth', 'last']).optional(),
+    month: z.number().int().optional(),
+  }),
+  range: z.strictObject({
+    type: z.enum(['endDate', 'noEnd', 'numbered']),
+    startDate: z.iso.date(),
+    endDate: z.iso.date().nullable().optional(),
+    numberOfOccurrences: z.number().int().optional(),
+    recurrenceTimeZone: z.string().optional(),
+  }),
+});
+
 export const eventInput = z.strictObject({
   subject: z.string().optional(),
   body: itemBody.optional(),
@@ -35,6 +55,7 @@ export const eventInput = z.strictObject({
   isOnlineMeeting: z.boolean().optional(),
   allowNewTimeProposals: z.boolean().optional(),
   transactionId: z.string().optional(),
+  recurrence: patternedRecurrence.nullable().optional(),
   ...extended,
 });
 export type EventInput = z.input<typeof eventInput>;

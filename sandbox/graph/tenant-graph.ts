@@ -12,6 +12,7 @@ import type { Admission } from '../faults.js';
 import { GraphApi, type Group } from './routes.js';
 import { Mailboxes } from './mailboxes.js';
 import { Notifier, type DeliveryRecord, type NotifierSettings } from './notifier.js';
+import { renderOccurrence } from './recurrence.js';
 import { renderItem } from './render.js';
 import { graphError, json, type GraphResponse } from './responses.js';
 import type { ContactInput, EventInput, MessageInput, TaskInput } from './schemas.js';
@@ -198,9 +199,23 @@ export class TenantGraph {
     return this.store.list(this.requireBox(userId).userId, kind).map((i) => renderItem(i, { expandExtended: null }));
   }
 
+  /** An item, or (events) an occurrence of a series by its occurrence id. */
   item(userId: string, kind: ItemKind, itemId: string): Record<string, unknown> | undefined {
     const item = this.mailboxes.find(userId, kind, itemId);
-    return item && renderItem(item, { expandExtended: null });
+    if (item) return renderItem(item, { expandExtended: null });
+    const found = kind === 'event' ? this.mailboxes.findOccurrence(userId, itemId) : undefined;
+    return found && renderOccurrence(found.occurrence, found.state, renderItem(found.occurrence.master));
+  }
+
+  /** The occurrences and exceptions of one series master in the user's calendar that overlap [from, to). */
+  occurrences(userId: string, masterId: string, from: number, to: number): Record<string, unknown>[] {
+    const master = this.mailboxes.seriesMaster(userId, masterId);
+    if (!master) return [];
+    const state = this.mailboxes.occurrenceState(master);
+    return this.mailboxes
+      .occurrencesIn(master.mailboxId, from, to)
+      .filter((o) => o.master === master)
+      .map((o) => renderOccurrence(o, state, renderItem(master)));
   }
 
   /** Every copy of a meeting, in every mailbox. */

@@ -63,6 +63,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
   const seams = {
     execute: createExecuteSeam(executor),
     learnLinks: sync.seams.learnLinks,
+    occurrenceDeletes: sync.seams.occurrenceDeletes,
     readSnapshot: (ref: CrmRef) => readSnapshot(dataverse, ref),
     ...lifecycle,
   };

@@ -24,6 +24,7 @@ import { backfillLinks, pendingBackfillUsers, type BackfillOptions, type Backfil
 import { createCrmUsers } from '../links/crm-users.js';
 import { importExchangeMappings, type ImportSummary } from '../links/import-mappings.js';
 import { createLinkLearner, type LinkLearner } from '../links/learn.js';
+import { createOccurrenceWatcher } from '../links/occurrences.js';
 import { GraphItem } from '../links/match.js';
 import type { Logger } from '../log.js';
 import type { LifecycleNotice } from '../store/messages.js';
@@ -63,7 +64,11 @@ export interface SyncServices {
   /** Needs PUBLIC_BASE_URL (the notification URLs). */
   manager(): SubscriptionManager;
   /** What the queue processor plugs in (runtime seams). */
-  seams: { handleLifecycle(notice: LifecycleNotice): Promise<void>; learnLinks(event: DomainEvent): Promise<void> };
+  seams: {
+    handleLifecycle(notice: LifecycleNotice): Promise<void>;
+    learnLinks(event: DomainEvent): Promise<void>;
+    occurrenceDeletes(event: DomainEvent): Promise<DomainEvent[]>;
+  };
 }
 
 export function createSyncServices(deps: SyncDeps): SyncServices {
@@ -71,6 +76,7 @@ export function createSyncServices(deps: SyncDeps): SyncServices {
   const log = deps.log.child({ component: 'sync' });
   const crmUsers = createCrmUsers(dataverse);
   const learner = createLinkLearner({ graph, dataverse, store, log, now, crmUsers });
+  const occurrenceDeletes = createOccurrenceWatcher({ graph, dataverse, store, log, now, learner });
 
   const delta: DeltaDeps = {
     graph,
@@ -135,6 +141,7 @@ export function createSyncServices(deps: SyncDeps): SyncServices {
     seams: {
       handleLifecycle: (notice) => getManager().handleLifecycle(notice),
       learnLinks: (event) => learner.learn(event),
+      occurrenceDeletes,
     },
   };
 }

@@ -25,6 +25,8 @@ type EventSummary = Pick<DomainEvent, 'id' | 'origin' | 'change' | 'entity'> & {
   crmRef: Facts['crmRef'];
   statecode: CrmSnapshot['statecode'];
   scheduledStart: CrmSnapshot['scheduledStart'];
+  /** Where the record sits in a recurring series, when it does. */
+  series: NonNullable<CrmSnapshot['series']> | null;
   preImageMissing: CrmEventDetail['preImageMissing'] | null;
   sizeExceeded: CrmEventDetail['sizeExceeded'] | null;
   outlookItem: Pick<OutlookEventDetail, 'userId' | 'itemKind' | 'itemId'> | null;
@@ -68,6 +70,7 @@ function summary(event: DomainEvent, facts: Facts): EventSummary {
     crmRef: facts.crmRef,
     statecode: facts.record?.statecode ?? null,
     scheduledStart: facts.record?.scheduledStart ?? null,
+    series: facts.record?.series ?? null,
     preImageMissing: event.crm?.preImageMissing ?? null,
     sizeExceeded: event.crm?.sizeExceeded ?? null,
     outlookItem: outlook === undefined ? null : { userId: outlook.userId, itemKind: outlook.itemKind, itemId: outlook.itemId },

@@ -7,6 +7,7 @@ import { DeleteSyncError } from '../errors.js';
 
 export const ENTITY_SETS: Readonly<Record<string, string>> = {
   appointment: 'appointments',
+  recurringappointmentmaster: 'recurringappointmentmasters',
   task: 'tasks',
   email: 'emails',
   contact: 'contacts',

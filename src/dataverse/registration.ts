@@ -12,7 +12,7 @@ import { scryptSync, timingSafeEqual } from 'node:crypto';
 import { DeleteSyncError } from '../errors.js';
 import type { DataverseClient } from './client.js';
 
-export type TrackedTable = 'appointment' | 'task' | 'email' | 'contact';
+export type TrackedTable = 'appointment' | 'recurringappointmentmaster' | 'task' | 'email' | 'contact';
 export type StepMessage = 'Create' | 'Update' | 'Delete';
 
 /**
@@ -21,7 +21,30 @@ export type StepMessage = 'Create' | 'Update' | 'Delete';
  * The record's id is not listed: the image entity and the Target carry it.
  */
 export const SNAPSHOT_COLUMNS: Readonly<Record<TrackedTable, readonly string[]>> = {
-  appointment: ['statecode', 'scheduledstart', 'ownerid', 'organizer', 'requiredattendees', 'optionalattendees', 'globalobjectid', 'instancetypecode'],
+  appointment: [
+    'statecode',
+    'scheduledstart',
+    'ownerid',
+    'organizer',
+    'requiredattendees',
+    'optionalattendees',
+    'globalobjectid',
+    'instancetypecode',
+    'seriesid',
+    'originalstartdate',
+  ],
+  /** A series' master: its parties and state, the Outlook series id, and the pattern start (whether it has begun). */
+  recurringappointmentmaster: [
+    'statecode',
+    'ownerid',
+    'organizer',
+    'requiredattendees',
+    'optionalattendees',
+    'globalobjectid',
+    'starttime',
+    'effectivestartdate',
+    'patternstartdate',
+  ],
   task: ['statecode', 'ownerid'],
   email: ['statecode', 'ownerid', 'messageid'],
   contact: ['statecode', 'ownerid'],

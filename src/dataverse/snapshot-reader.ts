@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { parseOrThrow } from '../contracts/validate.js';
 import { crmRef, partyRole } from '../domain/dataverse-values.js';
 import type { CrmRef, CrmSnapshot, Party } from '../domain/event.js';
+import { seriesPosition } from '../domain/snapshot.js';
 import type { DataverseClient } from './client.js';
 import { SNAPSHOT_COLUMNS, type TrackedTable } from './registration.js';
 
@@ -28,6 +29,8 @@ const partyNavigation = (table: TrackedTable) => `${table}_activity_parties`;
 const nullable = <T extends z.ZodType>(schema: T) => schema.nullable().optional();
 const IsoDate = z.iso.datetime({ offset: true }).transform((value) => new Date(value).toISOString());
 const Text = nullable(z.string());
+/** DateOnly columns (patternstartdate, effectivestartdate) may come as a bare date: read as that day's midnight UTC. */
+const IsoDay = z.union([IsoDate, z.iso.date().transform((day) => `${day}T00:00:00.000Z`)]);
 
 const PartyRow = z.looseObject({ participationtypemask: nullable(z.number().int()), addressused: Text });
 
@@ -36,6 +39,13 @@ const RecordRow = z.looseObject({
   scheduledstart: nullable(IsoDate),
   globalobjectid: Text,
   messageid: Text,
+  instancetypecode: nullable(z.number().int()),
+  /** Uniqueidentifier on the table page (not a lookup property). */
+  seriesid: Text,
+  originalstartdate: nullable(IsoDate),
+  starttime: nullable(IsoDate),
+  effectivestartdate: nullable(IsoDay),
+  patternstartdate: nullable(IsoDay),
   [MODIFIED_ON]: nullable(IsoDate),
 });
 
@@ -87,6 +97,12 @@ export async function readSnapshot(client: DataverseClient, ref: CrmRef): Promis
   const row = parseOrThrow(RecordRow, body, { what, code: 'DS_ERR_UPSTREAM' });
   const parties = parseOrThrow(nullable(z.array(z.looseObject({}))), row[partyNavigation(table)], { what, at: partyNavigation(table), code: 'DS_ERR_UPSTREAM' }) ?? [];
   const members = parties.map((party, index) => partyOf(party, `${what}, ${partyNavigation(table)}[${index}]`));
+  const series = seriesPosition(crmRef(table, ref.id), {
+    instanceType: row.instancetypecode ?? null,
+    seriesId: row.seriesid ?? null,
+    originalStart: row.originalstartdate ?? null,
+    patternStarts: [row.starttime ?? null, row.effectivestartdate ?? null, row.patternstartdate ?? null],
+  });
   return {
     ref: crmRef(table, ref.id),
     statecode: row.statecode ?? null,
@@ -97,6 +113,7 @@ export async function readSnapshot(client: DataverseClient, ref: CrmRef): Promis
     optionalAttendees: members.filter((p) => p.role === 'optional'),
     globalObjectId: row.globalobjectid ?? null,
     messageId: row.messageid ?? null,
+    ...(series === null ? {} : { series }),
     takenAt: row[MODIFIED_ON] ?? null,
   };
 }

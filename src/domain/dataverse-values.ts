@@ -56,6 +56,14 @@ export function readReference(attributes: AttributeMap, key: string): CrmRef | n
   return reference === null ? null : crmRef(reference.LogicalName, reference.Id);
 }
 
+/** A GUID column that may come as a bare Guid or as an EntityReference (`seriesid`: the docs give Uniqueidentifier, the relationship makes it a lookup). */
+export function readIdOrReference(attributes: AttributeMap, key: string): string | null {
+  const slot = attributes.get(key);
+  if (slot === undefined || slot.value === null) return null;
+  if (typeof slot.value === 'object' && 'LogicalName' in slot.value) return readReference(attributes, key)?.id ?? null;
+  return readString(attributes, key)?.toLowerCase() ?? null;
+}
+
 const ROLE_BY_MASK: ReadonlyMap<number, PartyRole> = new Map<number, PartyRole>([
   [PARTICIPATION_TYPE.organizer, 'organizer'],
   [PARTICIPATION_TYPE.required, 'required'],

@@ -25,6 +25,23 @@ export const Party = z.object({
   address: z.string().nullable(),
 });
 
+/**
+ * Where a CRM record sits in a recurring series (Dataverse `appointment.instancetypecode`, `seriesid`,
+ * `originalstartdate`; the series' own `recurringappointmentmaster` row). Absent on records that were
+ * never read with these columns.
+ */
+export const InstanceType = { notRecurring: 0, master: 1, instance: 2, exception: 3, futureException: 4 } as const;
+export const SeriesPosition = z.object({
+  /** instancetypecode: 0 Not Recurring, 1 Recurring Master, 2 Recurring Instance, 3 Recurring Exception, 4 Recurring Future Exception. */
+  instanceType: z.number().int().nullable(),
+  /** The recurringappointmentmaster an instance belongs to (`seriesid`). */
+  seriesId: z.string().nullable(),
+  /** An instance's `originalstartdate`, ISO UTC: with the series, the occurrence's identity on both sides. */
+  originalStart: z.string().nullable(),
+  /** A series master's earliest known start (starttime, effectivestartdate, patternstartdate), ISO UTC. */
+  seriesStart: z.string().nullable(),
+});
+
 /** What the service knows of a CRM record: enough to decide, nothing more (no subjects or bodies). */
 export const CrmSnapshot = z.object({
   ref: CrmRef,
@@ -37,6 +54,8 @@ export const CrmSnapshot = z.object({
   optionalAttendees: z.array(Party),
   globalObjectId: z.string().nullable(),
   messageId: z.string().nullable(),
+  /** Recurring meetings only. */
+  series: SeriesPosition.nullable().optional(),
   /** ISO time the snapshot was taken (the webhook's OperationCreatedOn, or when stored). */
   takenAt: z.string().nullable(),
 });
@@ -88,6 +107,7 @@ export type OutlookItemKind = z.infer<typeof OutlookItemKind>;
 export type CrmRef = z.infer<typeof CrmRef>;
 export type PartyRole = z.infer<typeof PartyRole>;
 export type Party = z.infer<typeof Party>;
+export type SeriesPosition = z.infer<typeof SeriesPosition>;
 export type CrmSnapshot = z.infer<typeof CrmSnapshot>;
 export type CrmEventDetail = z.infer<typeof CrmEventDetail>;
 export type OutlookEventDetail = z.infer<typeof OutlookEventDetail>;

@@ -5,16 +5,35 @@
 import { DATAVERSE_HEADERS, Entity, EntityReference, RemoteExecutionContext, hasXrmType } from '../contracts/dataverse.js';
 import { parseJsonBody, parseOrThrow } from '../contracts/validate.js';
 import { DeleteSyncError } from '../errors.js';
-import { attributesOf, crmRef, overlayAttributes, readDate, readOption, readPartyList, readReference, readString, type AttributeMap } from './dataverse-values.js';
+import {
+  attributesOf,
+  crmRef,
+  overlayAttributes,
+  readDate,
+  readIdOrReference,
+  readOption,
+  readPartyList,
+  readReference,
+  readString,
+  type AttributeMap,
+} from './dataverse-values.js';
 import type { Change, CrmRef, CrmSnapshot, DomainEvent, EntityKind } from './event.js';
+import { seriesPosition } from './snapshot.js';
 
 const CHANGE_BY_MESSAGE: Readonly<Record<string, Change>> = { Delete: 'deleted', Create: 'created', Update: 'updated' };
-const TRACKED_ENTITIES: ReadonlySet<string> = new Set(['appointment', 'task', 'email', 'contact']);
+/** The table's record kinds by CRM table; a recurring series (`recurringappointmentmaster`) is an appointment in the table's sense. */
+const KIND_BY_TABLE: Readonly<Record<string, EntityKind>> = {
+  appointment: 'appointment',
+  recurringappointmentmaster: 'appointment',
+  task: 'task',
+  email: 'email',
+  contact: 'contact',
+};
 /** Dataverse writes the empty GUID for "no Entra identity"; acting as it would be wrong. */
 const EMPTY_GUID = '00000000-0000-0000-0000-000000000000';
 
 export function entityKindOf(logicalName: string): EntityKind {
-  return TRACKED_ENTITIES.has(logicalName) ? (logicalName as EntityKind) : 'other';
+  return KIND_BY_TABLE[logicalName] ?? 'other';
 }
 
 function changeOf(messageName: string): Change {
@@ -59,6 +78,12 @@ function readPreImage(context: RemoteExecutionContext): AttributeMap | null {
 }
 
 function snapshotOf(ref: CrmRef, attributes: AttributeMap, takenAt: string | null): CrmSnapshot {
+  const series = seriesPosition(ref, {
+    instanceType: readOption(attributes, 'instancetypecode'),
+    seriesId: readIdOrReference(attributes, 'seriesid'),
+    originalStart: readDate(attributes, 'originalstartdate'),
+    patternStarts: ['starttime', 'effectivestartdate', 'patternstartdate'].map((column) => readDate(attributes, column)),
+  });
   return {
     ref,
     statecode: readOption(attributes, 'statecode'),
@@ -69,6 +94,7 @@ function snapshotOf(ref: CrmRef, attributes: AttributeMap, takenAt: string | nul
     optionalAttendees: readPartyList(attributes, 'optionalattendees', 'optional'),
     globalObjectId: readString(attributes, 'globalobjectid'),
     messageId: readString(attributes, 'messageid'),
+    ...(series === null ? {} : { series }),
     takenAt,
   };
 }

@@ -19,9 +19,11 @@ import { DataverseError } from '../dataverse/client.js';
 import { isOperatorRefusal, REFUSAL_DETAIL } from '../dataverse/refusals.js';
 import { isTransientStatus } from '../net/retry.js';
 import { recordFanOut } from '../telemetry/index.js';
+import { sameRef } from '../policy/record-state.js';
 import { contactFromCrm } from './contact-restore.js';
 import type { TargetOutcome } from './outcome.js';
 import type { ExecutorDeps, TombstoneTarget } from './ports.js';
+import { endSeriesPlan, findOccurrence, seriesLink } from './series.js';
 
 export interface Executor {
   execute(decision: Decision, facts: Facts, event: DomainEvent): Promise<TargetOutcome[]>;
@@ -150,11 +152,40 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     };
   }
 
+  /**
+   * One occurrence of a series: its own link, else the mailbox's series link and the original start
+   * through `/instances`. Never by iCalUId: an instance's globalobjectid may name the whole series.
+   */
+  async function resolveOccurrence(index: number, target: OutlookTarget, facts: Facts, userId: string): Promise<ResolvedItem | TargetOutcome> {
+    const occurrence = target.occurrence!;
+    const skip = (status: TargetOutcome['status'], detail: string) => outlookOutcome(index, target, { userId }, { status, detail });
+    const record = facts.crmRef;
+    const own = facts.links.filter(
+      (l) => sameUser(l.userId, userId) && l.itemKind === 'event' && record !== null && sameRef(l.crm, record) && (target.itemId === null || l.itemId === target.itemId),
+    );
+    if (own.length > 1) return skip('skipped', `ambiguous: ${own.length} items in the mailbox are linked to this occurrence`);
+    const link = own[0] ?? null;
+    const itemId = target.itemId ?? link?.itemId ?? null;
+    if (itemId) {
+      // A link can be wrong (an instance matched by the series' iCalUId): only an occurrence or exception is ever acted on.
+      const linked = await outlook.getSeriesEvent(userId, itemId);
+      if (linked === null) return skip('already-gone', 'HTTP 404: the linked occurrence is gone');
+      if (linked.type !== 'occurrence' && linked.type !== 'exception') return skip('skipped', `the linked item is a ${linked.type ?? 'event'}, not an occurrence; the series is not touched`);
+      return { index, target, link, ref: { userId, itemKind: 'event', itemId, listId: null } };
+    }
+    const series = seriesLink(facts.links, userId, occurrence);
+    if (series === null) return skip('skipped', 'no link to the occurrence or to exactly one copy of its series in the mailbox');
+    const found = await findOccurrence(outlook, userId, series.itemId, occurrence.originalStart);
+    if (found === null) return skip('not-found', `no occurrence with original start ${occurrence.originalStart} in the series`);
+    return { index, target, link: null, ref: { userId, itemKind: 'event', itemId: found.id, listId: null } };
+  }
+
   async function resolve(index: number, target: OutlookTarget, facts: Facts): Promise<ResolvedItem | TargetOutcome> {
     const skip = (ref: Partial<OutlookItemRef>, status: TargetOutcome['status'], detail: string) => outlookOutcome(index, target, ref, { status, detail });
     try {
       const userId = target.userId ?? (target.crmUserId ? await deps.mailboxes.entraIdOf(target.crmUserId) : null);
       if (!userId) return skip({}, 'skipped', `no mailbox known for CRM user ${target.crmUserId ?? '(none)'}`);
+      if (target.occurrence) return await resolveOccurrence(index, target, facts, userId);
       const candidates = facts.links.filter(
         (l) => sameUser(l.userId, userId) && l.itemKind === target.itemKind && (target.itemId === null || l.itemId === target.itemId),
       );
@@ -211,6 +242,23 @@ export function createExecutor(deps: ExecutorDeps): Executor {
       }),
     );
     return items.map((item) => outcomes.get(item) as TargetOutcome);
+  }
+
+  /** Ends a series at now (series.ts): PATCH of its range, or the cancel of a series that has not started. */
+  async function endSeries(item: ResolvedItem, deadline: number, decisionId: string): Promise<[ResolvedItem, TargetOutcome]> {
+    try {
+      const plan = await endSeriesPlan(outlook, item.ref.userId, item.ref.itemId, new Date(clock.now()));
+      if (plan.action === 'cancel') {
+        const cancelling: ResolvedItem = { ...item, target: { ...item.target, method: 'cancel' } };
+        const [outcome] = await runOutlook([cancelling], deadline, decisionId);
+        return [cancelling, { ...(outcome as TargetOutcome), detail: `${plan.detail}; ${(outcome as TargetOutcome).detail}` }];
+      }
+      if (plan.action === 'none') return [item, outlookOutcome(item.index, item.target, item.ref, { status: plan.status, detail: plan.detail, attempts: 1 })];
+      await outlook.patchRecurrence(item.ref.userId, item.ref.itemId, plan.recurrence);
+      return [item, outlookOutcome(item.index, item.target, item.ref, { status: 'ended', detail: plan.detail, attempts: 1, httpStatus: 200 })];
+    } catch (error) {
+      return [item, outlookOutcome(item.index, item.target, item.ref, failure(error, 'could not end the series: '))];
+    }
   }
 
   async function runCrm(index: number, target: CrmTarget, deadline: number, decisionId: string): Promise<TargetOutcome> {
@@ -315,14 +363,16 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     }
 
     recordFanOut(resolved.length + crmTargets.length, event.entity);
-    // The organizer's copy first: deleting or cancelling it is what tells attendees.
-    const first = resolved.filter((r) => r.target.role === 'organizer' && r.ref.itemKind === 'event');
-    const rest = resolved.filter((r) => !first.includes(r));
+    // A series is ended first (a PATCH, or a cancel when nothing has started); then the organizer's copy: deleting or cancelling it is what tells attendees.
+    const ending = resolved.filter((r) => r.target.method === 'end-series');
+    const ended = await Promise.all(ending.map((item) => endSeries(item, deadline, event.id)));
+    const first = resolved.filter((r) => !ending.includes(r) && r.target.role === 'organizer' && r.ref.itemKind === 'event');
+    const rest = resolved.filter((r) => !ending.includes(r) && !first.includes(r));
     const outlookOutcomes = [...(first.length > 0 ? await runOutlook(first, deadline, event.id) : []), ...(rest.length > 0 ? await runOutlook(rest, deadline, event.id) : [])];
-    outcomes.push(...outlookOutcomes);
+    outcomes.push(...ended.map(([, outcome]) => outcome), ...outlookOutcomes);
     for (const { index, target } of crmTargets) outcomes.push(await runCrm(index, target, deadline, event.id));
 
-    await updateLinks([...first, ...rest], outlookOutcomes, facts, event);
+    await updateLinks([...ended.map(([item]) => item), ...first, ...rest], [...ended.map(([, outcome]) => outcome), ...outlookOutcomes], facts, event);
     return inTargetOrder(outcomes);
   }
 

@@ -9,6 +9,8 @@ export const OutcomeStatus = z.enum([
   'deleted',
   /** The organizer's meeting was cancelled (attendees get the cancellation). */
   'canceled',
+  /** A recurring series was ended at now: its range cut back to the last occurrence that has started. */
+  'ended',
   /** 404: someone else removed it first — the goal is met. */
   'already-gone',
   /** No copy of the meeting exists in that mailbox. */
@@ -31,7 +33,7 @@ export const TargetOutcome = z.object({
   /** Index into the decision's `targets`; null for follow-up work (remembering or restoring a contact). */
   targetIndex: z.number().int().nonnegative().nullable(),
   side: z.enum(['outlook', 'crm']),
-  action: z.enum(['delete', 'cancel', 'restore', 'remember']),
+  action: z.enum(['delete', 'cancel', 'end-series', 'restore', 'remember']),
   status: OutcomeStatus,
   detail: z.string(),
   /** Mailbox (Outlook) or the user the CRM delete ran as. */

@@ -10,6 +10,7 @@ import type { ContactInput, FoundEvent } from '../graph/items.js';
 import type { DeleteResult } from '../dataverse/client.js';
 import type { MailboxResolver } from '../dataverse/mailbox-resolver.js';
 import type { Clock } from '../net/retry.js';
+import type { SeriesOps } from './series.js';
 
 /** What a tombstone names: a mailbox item (immutable id) or a CRM record. */
 export type TombstoneTarget = { side: 'outlook'; userId: string; itemId: string } | { side: 'crm'; entity: string; id: string };
@@ -34,7 +35,8 @@ export interface FollowUpStore {
   forget(followUp: FollowUp): Promise<void>;
 }
 
-export interface OutlookOps {
+/** Mailbox work through Graph; recurring meetings through the series part (series.ts). */
+export interface OutlookOps extends SeriesOps {
   fanOut(ops: ItemOp[], deadline: number): Promise<OpOutcome[]>;
   findEventsByICalUId(userId: string, iCalUId: string): Promise<FoundEvent[]>;
   createContact(userId: string, contact: ContactInput): Promise<{ id: string }>;

@@ -11,6 +11,7 @@ import type { TargetOutcome } from './outcome.js';
 const STATUS: Record<TargetOutcome['status'], RecordOutcome['status']> = {
   deleted: 'done',
   canceled: 'done',
+  ended: 'done',
   'already-gone': 'already-gone',
   'not-found': 'skipped',
   skipped: 'skipped',

@@ -15,8 +15,8 @@ import type { DataverseClient } from '../dataverse/client.js';
 import { DeleteSyncError } from '../errors.js';
 import type { Logger } from '../log.js';
 
-/** Object type codes of the tables the service syncs (appointment 4201, email 4202, task 4212, contact 2). */
-export const SYNCED_OBJECT_TYPE_CODES: Readonly<Record<number, string>> = { 4201: 'appointment', 4202: 'email', 4212: 'task', 2: 'contact' };
+/** Object type codes of the tables the service syncs (appointment 4201, recurringappointmentmaster 4251, email 4202, task 4212, contact 2). */
+export const SYNCED_OBJECT_TYPE_CODES: Readonly<Record<number, string>> = { 4201: 'appointment', 4251: 'recurringappointmentmaster', 4202: 'email', 4212: 'task', 2: 'contact' };
 
 const MappingRow = z.looseObject({
   exchangeentryid: z.string().nullable(),

@@ -22,6 +22,7 @@ import type { Store } from '../store/index.js';
 import { createCrmUsers, type CrmUsers } from './crm-users.js';
 import { markerExpand } from './markers.js';
 import { GraphItem, MATCH_SELECT, matchItems } from './match.js';
+import { linkOccurrences, SERIES_TABLE } from './series.js';
 import { storeLink } from './store-link.js';
 
 export interface LinkLearnerDeps {
@@ -49,6 +50,8 @@ export interface LinkLearner {
   putLink(link: Omit<Link, 'updatedAt' | 'crmUserId'> & { crmUserId?: string | null }): Promise<'linked' | 'unchanged'>;
   /** The processor's seam: learns from a created/updated event of either origin. */
   learn(event: DomainEvent): Promise<void>;
+  /** Links the occurrences of a linked series master to the CRM instances (series.ts). */
+  linkOccurrences(master: Link): Promise<number>;
 }
 
 const Found = z.looseObject({ value: z.array(GraphItem) });
@@ -61,7 +64,10 @@ export function createLinkLearner(deps: LinkLearnerDeps): LinkLearner {
   async function putLink(input: Omit<Link, 'updatedAt' | 'crmUserId'> & { crmUserId?: string | null }): Promise<'linked' | 'unchanged'> {
     const existing = await store.links.getByItem(input.userId, input.itemId);
     const crmUserId = input.crmUserId ?? existing?.crmUserId ?? (await crmUsers.systemUserOf(input.userId));
-    const result = await storeLink(store, { ...input, crmUserId, updatedAt: deps.now().toISOString() }, existing);
+    const link: Link = { ...input, crmUserId, updatedAt: deps.now().toISOString() };
+    const result = await storeLink(store, link, existing);
+    // A series master's occurrences are linked with it, whichever way the master's link was learned.
+    if (link.crm.entity === SERIES_TABLE && link.itemKind === 'event') await linkOccurrences(deps, link, putLink);
     if (result === 'relinked') log.warn('item relinked to another record', { userId: input.userId, itemKind: input.itemKind, from: existing?.crm, to: input.crm });
     return result === 'unchanged' ? 'unchanged' : 'linked';
   }
@@ -158,13 +164,16 @@ export function createLinkLearner(deps: LinkLearnerDeps): LinkLearner {
     const stored = await store.snapshots.get(crm.ref);
     const record = crm.snapshot === null ? stored : mergeSnapshot(stored, crm.snapshot);
     if (record === null) return;
-    if (crm.ref.entity === 'appointment' && record.globalObjectId) await linkMeeting(record, record.globalObjectId);
+    // An instance of a series is linked through its series (series.ts): its globalobjectid may name the whole series.
+    const instance = record.series?.seriesId != null && crm.ref.entity === 'appointment';
+    if ((crm.ref.entity === 'appointment' || crm.ref.entity === SERIES_TABLE) && !instance && record.globalObjectId) await linkMeeting(record, record.globalObjectId);
     if (crm.ref.entity === 'email' && record.messageId) await linkEmail(record, record.messageId);
   }
 
   return {
     learnItems,
     putLink,
+    linkOccurrences: (master) => linkOccurrences(deps, master, putLink),
     async learn(event) {
       if (event.change === 'deleted') return;
       if (event.outlook !== undefined) await fromOutlookChange(event.outlook);

@@ -2,9 +2,10 @@
  * Which CRM record a mailbox item is the tracked copy of: the item's mark first (markers.ts: the CRM-id
  * stamp, or this service's linkedResource on a To Do task), accepted only when CRM has that record —
  * a mark is text anyone with write access to the mailbox can set; else meetings by iCalUId ↔
- * appointment `globalobjectid` (kept as upper-case hex or as base64 of the same bytes), and e-mails by
- * `internetMessageId` ↔ email `messageid`. Categories are never a link key. Items are matched a page at
- * a time, with one Dataverse query per few items rather than one per item.
+ * appointment `globalobjectid` (kept as upper-case hex or as base64 of the same bytes), series masters
+ * by the same match against `recurringappointmentmaster`, and e-mails by `internetMessageId` ↔ email
+ * `messageid`. Categories are never a link key. Items are matched a page at a time, with one Dataverse
+ * query per few items rather than one per item.
  */
 import { z } from 'zod';
 import type { DataverseClient } from '../dataverse/client.js';
@@ -56,14 +57,27 @@ function globalObjectIdForms(iCalUId: string): string[] {
   return forms;
 }
 
-const AppointmentRow = z.looseObject({ activityid: z.string(), globalobjectid: z.string().nullable() });
+const AppointmentRow = z.looseObject({ activityid: z.string(), globalobjectid: z.string().nullable(), instancetypecode: z.number().int().nullish() });
+/** Instances and exceptions of a series are never matched by iCalUId: their globalobjectid may be the whole series'. */
+const isSeriesPart = (row: z.infer<typeof AppointmentRow>) => (row.instancetypecode ?? 0) !== 0;
 const EmailRow = z.looseObject({ activityid: z.string(), messageid: z.string().nullable() });
 
 async function appointmentsByICalUId(dataverse: DataverseClient, iCalUIds: string[]): Promise<Map<string, string>> {
   const found = new Map<string, string>();
   for (const chunk of chunks(iCalUIds)) {
     const filter = chunk.flatMap(globalObjectIdForms).map((v) => `globalobjectid eq ${literal(v)}`).join(' or ');
-    const rows = z.array(AppointmentRow).parse(await dataverse.list('appointments', { select: ['activityid', 'globalobjectid'], filter }));
+    const rows = z.array(AppointmentRow).parse(await dataverse.list('appointments', { select: ['activityid', 'globalobjectid', 'instancetypecode'], filter }));
+    for (const row of rows) if (row.globalobjectid && !isSeriesPart(row)) found.set(iCalUIdFromGlobalObjectId(row.globalobjectid), row.activityid.toLowerCase());
+  }
+  return found;
+}
+
+/** Series masters (Outlook `seriesMaster`) match a CRM series by the same globalobjectid ↔ iCalUId. */
+async function seriesByICalUId(dataverse: DataverseClient, iCalUIds: string[]): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  for (const chunk of chunks(iCalUIds)) {
+    const filter = chunk.flatMap(globalObjectIdForms).map((v) => `globalobjectid eq ${literal(v)}`).join(' or ');
+    const rows = z.array(AppointmentRow).parse(await dataverse.list('recurringappointmentmasters', { select: ['activityid', 'globalobjectid'], filter }));
     for (const row of rows) if (row.globalobjectid) found.set(iCalUIdFromGlobalObjectId(row.globalobjectid), row.activityid.toLowerCase());
   }
   return found;
@@ -120,9 +134,14 @@ export async function matchItems(dataverse: DataverseClient, itemKind: OutlookIt
   if (itemKind === 'event') {
     const keyed = rest.filter((i) => i.iCalUId);
     const found = await appointmentsByICalUId(dataverse, [...new Set(keyed.map((i) => (i.iCalUId as string).toUpperCase()))]);
+    const series = keyed.filter((i) => !found.has((i.iCalUId as string).toUpperCase()));
+    const masters = series.length === 0 ? new Map<string, string>() : await seriesByICalUId(dataverse, [...new Set(series.map((i) => (i.iCalUId as string).toUpperCase()))]);
     for (const item of keyed) {
-      const id = found.get((item.iCalUId as string).toUpperCase());
+      const key = (item.iCalUId as string).toUpperCase();
+      const id = found.get(key);
+      const master = masters.get(key);
       if (id !== undefined) matches.push({ itemId: item.id, crm: { entity: 'appointment', id }, role: roleOf(itemKind, item) });
+      else if (master !== undefined) matches.push({ itemId: item.id, crm: { entity: 'recurringappointmentmaster', id: master }, role: roleOf(itemKind, item) });
     }
   }
   if (itemKind === 'message') {

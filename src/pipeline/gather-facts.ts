@@ -45,6 +45,16 @@ function needsRead(event: DomainEvent & { crm: NonNullable<DomainEvent['crm']> }
   return record.statecode === null || (record.ref.entity === 'appointment' && noParties);
 }
 
+/**
+ * An instance of a recurring series: the links of its series too, since an occurrence that was never
+ * linked itself is found through its mailbox's copy of the series (and its original start).
+ */
+async function seriesLinks(ref: CrmRef, record: CrmSnapshot | null, store: Store): Promise<Link[]> {
+  const seriesId = record?.series?.seriesId ?? null;
+  if (ref.entity !== 'appointment' || seriesId === null) return [];
+  return store.links.listByRecord({ entity: 'recurringappointmentmaster', id: seriesId });
+}
+
 async function crmFacts(event: DomainEvent & { crm: NonNullable<DomainEvent['crm']> }, store: Store, readSnapshot?: ReadSnapshot): Promise<Facts> {
   const { ref, snapshot } = event.crm;
   const stored = snapshot === null || event.change === 'updated' ? await store.snapshots.get(ref) : null;
@@ -54,7 +64,7 @@ async function crmFacts(event: DomainEvent & { crm: NonNullable<DomainEvent['crm
   const read = readSnapshot !== undefined && needsRead(event, record) ? await readSnapshot(ref) : null;
   if (read !== null) record = read;
   if ((snapshot !== null || read !== null) && event.change !== 'deleted' && record !== null) await store.snapshots.put(record);
-  const links = await store.links.listByRecord(ref);
+  const links = [...(await store.links.listByRecord(ref)), ...(await seriesLinks(ref, record, store))];
   return { ...factsFor(event, { record, links }), record };
 }
 

@@ -44,6 +44,8 @@ export interface ProcessorDeps {
   readSnapshot?: ReadSnapshot;
   /** The mass-delete brake: may hold a propagate decision instead of executing it (not in dry run). */
   brake?: MassDeleteBrake;
+  /** The occurrence deletes an Outlook `updated` of a series master stands for (src/links/occurrences.ts); each is processed as its own event. */
+  occurrenceDeletes?: (event: DomainEvent) => Promise<DomainEvent[]>;
 }
 
 export function inputSummary(event: DomainEvent): InputSummary {
@@ -186,6 +188,10 @@ export async function processEvent(event: DomainEvent, deps: ProcessorDeps): Pro
   try {
     const record = await run;
     if (!replayed.has(record)) recordDecision(decisionTelemetry(record, event, Math.max(0, deps.now().getTime() - started)));
+    // Graph reports a deleted or cancelled occurrence only as an updated series master: its deletes are found and decided here.
+    if (event.origin === 'outlook' && event.change === 'updated' && deps.occurrenceDeletes !== undefined) {
+      for (const occurrence of await deps.occurrenceDeletes(event)) await processEvent(occurrence, deps);
+    }
     return record;
   } finally {
     if (inHand.get(event.id) === run) inHand.delete(event.id);

@@ -19,6 +19,8 @@ export const PolicyConfig = z
     organizerMeetingMethod: z.enum(['delete', 'cancel']).default('delete'),
     /** Microsoft's server-side sync refinement: an organizer's Outlook delete of a meeting that already started stays in CRM. */
     outlookOrganizerDeleteRequiresFutureStart: z.boolean().default(false),
+    /** An organizer's Outlook delete of a whole series keeps the CRM series when any occurrence has started (deleting the CRM master deletes its past instances too). */
+    keepSeriesWithPastOccurrences: z.boolean().default(false),
   })
   .superRefine((config, context) => {
     for (const [id, override] of Object.entries(config.rules) as [RuleId, z.infer<typeof RuleOverride> | undefined][]) {

@@ -4,17 +4,10 @@
  * service's own "do not guess" rules: whenever a fact the table needs is missing, nothing is deleted.
  * Which row applies is chosen in select-rule.ts; what it acts on, in targets.ts.
  */
-import type { Action } from './types.js';
+import { RECURRENCE_RULES } from './recurrence-rules.js';
+import type { Rule } from './rule.js';
 
-export interface Rule {
-  id: string;
-  /** Where the delete happened. */
-  deletedIn: 'crm' | 'outlook' | 'either';
-  /** The table's "Record" column (and, for Outlook deletes, who deleted). */
-  record: string;
-  action: Action;
-  reason: string;
-}
+export type { Rule };
 
 export const RULES = [
   // ── Deleted in CRM → Outlook ─────────────────────────────────────────────────────────────────
@@ -161,6 +154,9 @@ export const RULES = [
     action: 'skip',
     reason: 'Deleted in Outlook: record state unknown (no stored snapshot of the CRM record); nothing is deleted rather than guessing.',
   },
+
+  // ── Recurring meetings, both directions (recurrence-rules.ts) ──────────────────────────────────
+  ...RECURRENCE_RULES,
 
   // ── Outside the table ────────────────────────────────────────────────────────────────────────
   {

@@ -43,7 +43,7 @@ function mailboxParties(parties: Party[]): { users: Party[]; others: Party[] } {
   return { users, others };
 }
 
-function appointmentPlan(facts: Facts, policy: PolicyConfig): Plan {
+function appointmentPlan(facts: Facts, policy: Pick<PolicyConfig, 'organizerMeetingMethod'>): Plan {
   const record = facts.record;
   if (record === null) return EMPTY_PLAN;
   const parties = [...(record.organizer === null ? [] : [record.organizer]), ...record.requiredAttendees, ...record.optionalAttendees];
@@ -70,6 +70,40 @@ function appointmentPlan(facts: Facts, policy: PolicyConfig): Plan {
       ? []
       : [`${others.length} part${others.length === 1 ? 'y is' : 'ies are'} not a CRM user (external contact or unresolved address) and not targeted.`];
   return { targets: [...targets, ...extra], followUps: [], notes };
+}
+
+/**
+ * A series deleted in CRM: only the organizer's series master is acted on (its range is cut back at
+ * now); attendees' copies follow the organizer's update, so no attendee's past occurrence is touched.
+ */
+function seriesPlan(facts: Facts): Plan {
+  const organizer = facts.record?.organizer ?? null;
+  if (organizer === null || organizer.type !== 'systemuser' || organizer.id === null) {
+    return { ...EMPTY_PLAN, notes: ['The organizer is not a CRM user, so no mailbox holds the series master that could be ended; nothing is changed.'] };
+  }
+  const link = linksOf(facts, 'event').find((candidate) => sameId(candidate.crmUserId, organizer.id));
+  const target: OutlookTarget = {
+    side: 'outlook',
+    role: 'organizer',
+    crmUserId: organizer.id,
+    userId: link?.userId ?? null,
+    itemKind: 'event',
+    itemId: link?.itemId ?? null,
+    method: 'end-series',
+  };
+  return { targets: [target], followUps: [], notes: ["Attendees' copies are not changed directly: Exchange carries the organizer's change to them."] };
+}
+
+/**
+ * One occurrence deleted in CRM: every user party's copy of that occurrence, found by the occurrence's
+ * link or else through the mailbox's series link and the original start; the organizer's is cancelled.
+ */
+function occurrencePlan(facts: Facts): Plan {
+  const series = facts.record?.series;
+  if (!series?.seriesId || !series.originalStart) return EMPTY_PLAN;
+  const occurrence = { series: { entity: 'recurringappointmentmaster', id: series.seriesId }, originalStart: series.originalStart };
+  const plan = appointmentPlan(facts, { organizerMeetingMethod: 'cancel' });
+  return { ...plan, targets: plan.targets.map((target) => (target.side === 'outlook' ? { ...target, occurrence } : target)) };
 }
 
 function taskPlan(facts: Facts): Plan {
@@ -141,11 +175,17 @@ export function planFor(ruleId: RuleId, facts: Facts, policy: PolicyConfig): Pla
   switch (ruleId) {
     case 'crm.appointment.active.future':
       return appointmentPlan(facts, policy);
+    case 'crm.series.active':
+      return seriesPlan(facts);
+    case 'crm.occurrence.active.future':
+      return occurrencePlan(facts);
     case 'crm.task.active':
       return taskPlan(facts);
     case 'crm.contact':
       return contactPlan(facts);
     case 'outlook.appointment.active.organizer':
+    case 'outlook.series.organizer':
+    case 'outlook.occurrence.organizer':
     case 'outlook.task.active':
       return crmDeletePlan(facts);
     case 'outlook.contact':

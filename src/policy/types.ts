@@ -29,6 +29,9 @@ export const Facts = z.object({
   links: z.array(Link),
 });
 
+/** An occurrence's identity on both sides: its series (the CRM master) and its original start (ISO UTC). */
+export const OccurrenceKey = z.object({ series: CrmRef, originalStart: z.string() });
+
 export const TargetRole = z.enum(['organizer', 'attendee', 'owner', 'linked']);
 
 export const OutlookTarget = z.object({
@@ -41,7 +44,13 @@ export const OutlookTarget = z.object({
   itemKind: OutlookItemKind,
   /** The linked item, when known; else the executor finds it (meetings: iCalUId ↔ globalobjectid). */
   itemId: z.string().nullable(),
-  method: z.enum(['delete', 'cancel']),
+  /** `end-series`: the series master's recurrence range is cut back to the last occurrence that has started. */
+  method: z.enum(['delete', 'cancel', 'end-series']),
+  /**
+   * One occurrence of a series: found through the mailbox's link to the series master and the original
+   * start, never by iCalUId (whether that differs per occurrence is contested).
+   */
+  occurrence: OccurrenceKey.nullable().optional(),
 });
 
 export const CrmTarget = z.object({
@@ -78,6 +87,7 @@ export const Decision = z.object({
 export type ActorRole = z.infer<typeof ActorRole>;
 export type Actor = z.infer<typeof Actor>;
 export type Facts = z.infer<typeof Facts>;
+export type OccurrenceKey = z.infer<typeof OccurrenceKey>;
 export type TargetRole = z.infer<typeof TargetRole>;
 export type OutlookTarget = z.infer<typeof OutlookTarget>;
 export type CrmTarget = z.infer<typeof CrmTarget>;

@@ -88,26 +88,26 @@ describe('delete-sync register (spawned, against the sandbox)', () => {
     expect(dry.stdout).toContain('(dry run: nothing is changed)');
     expect(dry.stdout).toMatch(/^ {2}create {5}endpoint {2}CRM-Outlook delete sync$/m);
     expect(dry.stdout).toMatch(/^ {2}create {5}image {5}PreImage on Delete of appointment$/m);
-    expect(dry.stdout).toMatch(/^Plan: 21 create\.$/m);
+    expect(dry.stdout).toMatch(/^Plan: 26 create\.$/m);
     expect(counts()).toEqual({ endpoints: 0, steps: 0, images: 0 });
 
     // The CA through Node's own NODE_EXTRA_CA_CERTS this time.
     const done = await cli(['--endpoint', ENDPOINT], environment({ NODE_EXTRA_CA_CERTS: caFile }));
     expect(done).toMatchObject({ code: 0, stderr: '' });
-    expect(done.stdout).toMatch(/^Done: 21 created\.$/m);
-    expect(counts()).toEqual({ endpoints: 1, steps: 12, images: 8 });
+    expect(done.stdout).toMatch(/^Done: 26 created\.$/m);
+    expect(counts()).toEqual({ endpoints: 1, steps: 15, images: 10 });
     expect(sandbox.dataverse.query('serviceendpoint')[0]).toMatchObject({ url: ENDPOINT, authtype: 4, authvalue: KEY });
     expectNoSecrets(done);
 
     const again = await cli(['--endpoint', ENDPOINT, '--json', '--ca-file', caFile]);
     expect(again.code).toBe(0);
-    expect(JSON.parse(again.stdout)).toMatchObject({ mode: 'register', dryRun: false, endpoint: ENDPOINT, summary: { create: 0, update: 0, unchanged: 21, delete: 0 } });
+    expect(JSON.parse(again.stdout)).toMatchObject({ mode: 'register', dryRun: false, endpoint: ENDPOINT, summary: { create: 0, update: 0, unchanged: 26, delete: 0 } });
     expectNoSecrets(again);
 
     // Removing asks first; with no terminal it needs --yes, and nothing is removed without it.
     const unconfirmed = await cli(['--remove', '--ca-file', caFile]);
-    expectOneErrorLine(unconfirmed, 2, /^delete-sync: DS_ERR_INVALID_PAYLOAD: Remove 21 registration item\(s\) from .+: add --yes to confirm \(no terminal to ask on\) \(at --yes\)$/);
-    expect(counts()).toEqual({ endpoints: 1, steps: 12, images: 8 });
+    expectOneErrorLine(unconfirmed, 2, /^delete-sync: DS_ERR_INVALID_PAYLOAD: Remove 26 registration item\(s\) from .+: add --yes to confirm \(no terminal to ask on\) \(at --yes\)$/);
+    expect(counts()).toEqual({ endpoints: 1, steps: 15, images: 10 });
     const removed = await cli(['--remove', '--yes', '--ca-file', caFile]);
     expect(removed).toMatchObject({ code: 0, stderr: '' });
     expect(removed.stdout).toMatch(/^ {2}removed {4}endpoint {2}CRM-Outlook delete sync$/m);

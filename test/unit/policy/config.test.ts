@@ -17,7 +17,7 @@ function file(name: string, text: string): string {
 
 describe('PolicyConfig', () => {
   it('defaults are the table', () => {
-    expect(DEFAULT_POLICY).toEqual({ rules: {}, organizerMeetingMethod: 'delete', outlookOrganizerDeleteRequiresFutureStart: false });
+    expect(DEFAULT_POLICY).toEqual({ rules: {}, organizerMeetingMethod: 'delete', outlookOrganizerDeleteRequiresFutureStart: false, keepSeriesWithPastOccurrences: false });
   });
 
   it('accepts every documented option', () => {

@@ -85,6 +85,7 @@ const policy: fc.Arbitrary<PolicyConfig> = fc.record({
   rules: fc.dictionary(fc.constantFrom(...RULE_IDS), fc.record({ action: fc.constantFrom('skip' as const, 'propagate' as const) }), { maxKeys: 6 }),
   organizerMeetingMethod: fc.constantFrom('delete' as const, 'cancel' as const),
   outlookOrganizerDeleteRequiresFutureStart: fc.boolean(),
+  keepSeriesWithPastOccurrences: fc.boolean(),
 });
 
 const now = instant;

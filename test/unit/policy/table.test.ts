@@ -28,7 +28,17 @@ describe('the rule table', () => {
 
   it('every rule that is not a table row skips', () => {
     const propagating = RULES.filter((rule) => rule.action === 'propagate').map((rule) => rule.id);
-    expect(propagating.sort()).toEqual(['crm.appointment.active.future', 'crm.contact', 'crm.task.active', 'outlook.appointment.active.organizer', 'outlook.task.active']);
+    expect(propagating.sort()).toEqual([
+      'crm.appointment.active.future',
+      'crm.contact',
+      'crm.occurrence.active.future',
+      'crm.series.active',
+      'crm.task.active',
+      'outlook.appointment.active.organizer',
+      'outlook.occurrence.organizer',
+      'outlook.series.organizer',
+      'outlook.task.active',
+    ]);
   });
 
   it('every rule explains itself in a sentence', () => {
