@@ -6,6 +6,7 @@ import type { ZodType } from 'zod';
 import type { Config } from '../config.js';
 import { CrmSnapshot } from '../domain/event.js';
 import { Link } from '../domain/link.js';
+import { Claim, createClaimStore, type ClaimStore } from './claims.js';
 import { createStorageClients, type StorageClients } from './clients.js';
 import { createDecisionStore, DecisionRecord, type DecisionStore } from './decisions.js';
 import { createDedupeStore, DedupeEntry, type DedupeStore } from './dedupe.js';
@@ -23,6 +24,7 @@ export interface Store {
   snapshots: SnapshotStore;
   tombstones: TombstoneStore;
   dedupe: DedupeStore;
+  claims: ClaimStore;
   decisions: DecisionStore;
   subscriptions: SubscriptionStore;
   state: StateStore;
@@ -38,6 +40,7 @@ export const TABLE_SUFFIXES = [
   'snapshots',
   'tombstones',
   'dedupe',
+  'claims',
   'decisions',
   'decisionsrecent',
   'decisionsbyevent',
@@ -57,6 +60,7 @@ export function createStore(
     snapshots: createSnapshotStore(table('snapshots', CrmSnapshot)),
     tombstones: createTombstoneStore(table('tombstones', Tombstone)),
     dedupe: createDedupeStore(table('dedupe', DedupeEntry)),
+    claims: createClaimStore(table('claims', Claim)),
     decisions: createDecisionStore(
       table('decisions', DecisionRecord),
       table('decisionsrecent', DecisionRecord),

@@ -11,6 +11,8 @@ import { guard, statusOf, storageUnavailable } from './errors.js';
 /** A string property holds 64 KiB (32 K UTF-16 units); larger JSON is spread over json, json1, json2 … */
 const CHUNK = 30_000;
 const MAX_CHUNKS = 15;
+/** Entities one entity-group transaction may hold (all of one partition). */
+const TRANSACTION_ROWS = 100;
 
 type Row = Record<string, unknown>;
 
@@ -50,6 +52,42 @@ export class TypedTable<S extends z.ZodType> {
   async upsert(partitionKey: string, rowKey: string, value: z.infer<S>): Promise<void> {
     const entity = this.encode(partitionKey, rowKey, value);
     await this.write('write', () => this.client.upsertEntity(entity, 'Replace'));
+  }
+
+  /**
+   * Upserts many rows with as few calls as Azure Tables allows: one entity-group transaction per 100 rows
+   * of a partition (the documented limit), transactions in parallel. A transaction is all or nothing, so
+   * each row's result is its transaction's; results keep the input order.
+   */
+  async upsertMany(rows: { partitionKey: string; rowKey: string; value: z.infer<S> }[]): Promise<PromiseSettledResult<void>[]> {
+    const results: PromiseSettledResult<void>[] = new Array(rows.length);
+    const chunks: number[][] = [];
+    const open = new Map<string, number[]>();
+    rows.forEach((row, n) => {
+      let chunk = open.get(row.partitionKey);
+      if (chunk === undefined || chunk.length >= TRANSACTION_ROWS) {
+        chunk = [];
+        chunks.push(chunk);
+        open.set(row.partitionKey, chunk);
+      }
+      chunk.push(n);
+    });
+    await Promise.all(
+      chunks.map(async (chunk) => {
+        let outcome: PromiseSettledResult<void>;
+        try {
+          const actions = chunk.map((n) => ['upsert', this.encodeRow(rows[n]!), 'Replace'] as const);
+          // A transaction of one row is a plain upsert: one call either way, and the simpler request.
+          if (actions.length === 1) await this.write('write', () => this.client.upsertEntity(actions[0]![1], 'Replace'));
+          else await this.write('transaction', () => this.client.submitTransaction(actions.map((a) => [...a])));
+          outcome = { status: 'fulfilled', value: undefined };
+        } catch (error) {
+          outcome = { status: 'rejected', reason: error };
+        }
+        for (const n of chunk) results[n] = outcome;
+      }),
+    );
+    return results;
   }
 
   /** Inserts unless the row exists; answers false for an existing row (the 409 a duplicate gets). */
@@ -133,6 +171,10 @@ export class TypedTable<S extends z.ZodType> {
       throw error;
     });
     return this.ready;
+  }
+
+  private encodeRow(row: { partitionKey: string; rowKey: string; value: z.infer<S> }) {
+    return this.encode(row.partitionKey, row.rowKey, row.value);
   }
 
   private encode(partitionKey: string, rowKey: string, value: z.infer<S>): Row & { partitionKey: string; rowKey: string } {
