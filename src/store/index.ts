@@ -53,7 +53,7 @@ export function createStore(
   clients: StorageClients = createStorageClients(config.storage),
 ): Store {
   const table = <S extends ZodType>(suffix: (typeof TABLE_SUFFIXES)[number], schema: S) =>
-    new TypedTable(clients.table(`${config.tablePrefix}${suffix}`), schema);
+    new TypedTable(clients.table(`${config.tablePrefix}${suffix}`), schema, clients.table(`${config.tablePrefix}${suffix}overflow`));
   const mainQueue = clients.queue(config.queue.name);
   return {
     links: createLinkStore(table('linksbyitem', Link), table('linksbyrecord', Link)),
