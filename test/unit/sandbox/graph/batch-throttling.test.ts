@@ -31,25 +31,38 @@ describe('$batch', () => {
     expect(answer.body.error.code).toBe('BadRequest');
   });
 
-  it('answers 200 outside; each item has its own status, and items past 4 per mailbox get 429 with their own Retry-After', async () => {
-    env.sandbox.faults.set('graph', { retryAfterSeconds: 3 });
+  it('runs the Outlook requests of one batch at most 4 at a time, so one batch stays within a mailbox limit', async () => {
+    env.sandbox.faults.set('graph', { latencyMs: 40 });
     const erinTasks = Array.from({ length: 6 }, () => task(erin.id));
     const frankTask = task(frank.id);
     const requests = [...erinTasks.map((t, i) => deleteTaskRequest(String(i + 1), erin.id, t.id as string)), deleteTaskRequest('7', frank.id, frankTask.id as string), { id: '8', method: 'GET', url: `/users/${frank.id}/events/AAMkAGnope=` }];
+    const started = performance.now();
     const answer = await env.client.graph('POST', '/$batch', { requests });
+    const elapsed = performance.now() - started;
     expect(answer.status).toBe(200);
-    const byId = new Map<string, { status: number; headers: Record<string, string>; body?: unknown }>(answer.body.responses.map((r: { id: string }) => [r.id, r]));
-    const erinStatuses = erinTasks.map((_, i) => byId.get(String(i + 1))!.status);
-    expect(erinStatuses.filter((s) => s === 204)).toHaveLength(4);
-    const throttled = [...byId.values()].filter((r) => r.status === 429);
-    expect(throttled).toHaveLength(2);
+    const byId = new Map<string, { status: number }>(answer.body.responses.map((r: { id: string }) => [r.id, r]));
+    expect(erinTasks.map((_, i) => byId.get(String(i + 1))!.status)).toEqual([204, 204, 204, 204, 204, 204]);
+    expect(byId.get('7')!.status).toBe(204);
+    expect(byId.get('8')).toMatchObject({ status: 404, body: { error: { code: 'ErrorItemNotFound' } } });
+    // The batch's own latency, then 8 Outlook requests in two rounds of 4.
+    expect(elapsed).toBeGreaterThanOrEqual(3 * 40);
+    expect(env.sandbox.graph.items(erin.id, 'todoTask')).toHaveLength(0);
+  });
+
+  it('answers 200 outside; items past 4 in flight for one mailbox across batches get 429 with their own Retry-After', async () => {
+    env.sandbox.faults.set('graph', { retryAfterSeconds: 3, latencyMs: 40 });
+    const erinTasks = Array.from({ length: 8 }, () => task(erin.id));
+    const batch = (tasks: typeof erinTasks) => env.client.graph('POST', '/$batch', { requests: tasks.map((t, i) => deleteTaskRequest(String(i + 1), erin.id, t.id as string)) });
+    const answers = await Promise.all([batch(erinTasks.slice(0, 4)), batch(erinTasks.slice(4))]);
+    expect(answers.map((a) => a.status)).toEqual([200, 200]);
+    const items = answers.flatMap((a) => a.body.responses as { status: number; headers: Record<string, string>; body?: unknown }[]);
+    const throttled = items.filter((r) => r.status === 429);
+    expect(throttled.length).toBeGreaterThan(0);
     for (const r of throttled) {
       expect(r.headers['Retry-After']).toBe('3');
       expect(r.body).toEqual(concurrencyBody);
     }
-    expect(byId.get('7')!.status).toBe(204);
-    expect(byId.get('8')).toMatchObject({ status: 404, body: { error: { code: 'ErrorItemNotFound' } } });
-    expect(env.sandbox.graph.items(erin.id, 'todoTask')).toHaveLength(2);
+    expect(env.sandbox.graph.items(erin.id, 'todoTask')).toHaveLength(throttled.length);
   });
 
   it('runs dependsOn chains in order and answers 424 after a failed dependency', async () => {
