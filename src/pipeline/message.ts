@@ -129,6 +129,8 @@ async function poisonRecords(body: unknown, meta: MessageMeta, error: unknown, d
   if (items === null) return [poisonRecord(`message:${meta.messageId}`, 'unparsed:message', null, meta, error, deps)];
   const records: DecisionRecord[] = [];
   for (const item of items) {
+    // The operator's replay of the poisoned message is a new message: it must be able to take the input.
+    await deps.store.dedupe.release(itemKey(item));
     const { id, recordKey, event } = identify(item);
     // An input of a batch decided before the failure keeps its decision; a lone input is poisoned as before.
     if (items.length > 1 && (await deps.store.decisions.getByEvent(id)) !== null) continue;

@@ -25,6 +25,8 @@ export interface DedupeStore {
    * record check covers). False for an input another message took.
    */
   claim(key: string, messageId: string, at: Date): Promise<boolean>;
+  /** Gives the key up (its message went to the poison queue), so an operator's replay, a new message, can take it. */
+  release(key: string): Promise<void>;
 }
 
 export function createDedupeStore(table: TypedTable<typeof DedupeEntry>): DedupeStore {
@@ -36,5 +38,6 @@ export function createDedupeStore(table: TypedTable<typeof DedupeEntry>): Dedupe
       const existing = await table.get(...rowKeys);
       return existing === null || existing.messageId === undefined || existing.messageId === messageId;
     },
+    release: (key) => table.delete(...hashedKeys(key)),
   };
 }

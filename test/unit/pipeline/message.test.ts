@@ -13,19 +13,22 @@ import { silentLogger } from '../../../src/log.js';
 import { enqueue } from '../../../src/pipeline/enqueue.js';
 import type { Execute } from '../../../src/pipeline/processor.js';
 import { outlookItemKey } from '../../../src/store/decisions.js';
-import type { Store } from '../../../src/store/index.js';
-import type { QueueMessage } from '../../../src/store/messages.js';
+import type { Config } from '../../../src/config.js';
+import { createStorageClients } from '../../../src/store/clients.js';
+import { createStore, type Store } from '../../../src/store/index.js';
+import { PENDING_LIFECYCLE_NAMESPACE, type QueueMessage } from '../../../src/store/messages.js';
 import { largeDeleteBody } from '../../../bench/bodies.js';
-import { useTestAzurite } from '../../helpers/azurite.js';
+import { unreachableStorage, useTestAzurite } from '../../helpers/azurite.js';
 import { DELETE_APPOINTMENT, EVENT_DELETED, fixtureJson, fixtureText } from '../../helpers/requests.js';
 import { testStore } from '../../helpers/store.js';
 
 const testAzurite = useTestAzurite();
 
 let store: Store;
+let config: Config;
 let executions: string[];
 beforeEach(() => {
-  ({ store } = testStore(testAzurite().connectionString));
+  ({ store, config } = testStore(testAzurite().connectionString));
   executions = [];
 });
 
@@ -99,6 +102,21 @@ describe('one input on the queue more than once', () => {
     await handleQueueMessage({ kind: 'batch', items: [{ kind: 'change', event: a }] }, meta('m-1'), deps());
     await handleQueueMessage({ kind: 'batch', items: [{ kind: 'change', event: a }, { kind: 'change', event: b }] }, meta('m-2'), deps());
     expect(executions).toEqual([a.id, b.id]);
+  });
+});
+
+describe('a poisoned message', () => {
+  it('gives its inputs up, so the operator replaying it (a new message) has them handled', async () => {
+    const notice = { id: 'lifecycle:s-1:missed::n-1', subscriptionId: 's-1', lifecycleEvent: 'missed' as const, tenantId: null, subscriptionExpirationDateTime: null, receivedAt: RECEIVED.toISOString() };
+    const message: QueueMessage = { kind: 'lifecycle', notice };
+    // The same tables, but the state table (where the notice is parked) unreachable.
+    const down = createStorageClients({ kind: 'connectionString', connectionString: await unreachableStorage() });
+    const up = createStorageClients(config.storage);
+    const broken = createStore(config, { table: (name) => (name.endsWith('state') ? down.table(name) : up.table(name)), queue: up.queue });
+    await expect(handleQueueMessage(message, meta('m-1', 5), deps({ store: broken }))).rejects.toThrow();
+    expect((await store.decisions.getByEvent(notice.id))?.status).toBe('poisoned');
+    await handleQueueMessage(message, meta('m-replay'), deps());
+    expect(await store.state.get(PENDING_LIFECYCLE_NAMESPACE, notice.id)).toContain('"missed"');
   });
 });
 
