@@ -29,8 +29,29 @@ function isTableMissing(error: unknown): boolean {
   return statusOf(error) === 404 && errorCode(error) === 'TableNotFound';
 }
 
+/** Creates a table on first use (409: it exists); a failed or forgotten creation is tried again on the next call. */
+function lazyTable(client: TableClient): { ensure(): Promise<void>; forget(): void } {
+  let ready: Promise<void> | undefined;
+  return {
+    ensure() {
+      ready ??= guard(`creation of table ${client.tableName}`, async () => {
+        try {
+          await client.createTable();
+        } catch (error) {
+          if (statusOf(error) !== 409) throw error;
+        }
+      }).catch((error: unknown) => {
+        ready = undefined;
+        throw error;
+      });
+      return ready;
+    },
+    forget: () => void (ready = undefined),
+  };
+}
+
 export class TypedTable<S extends z.ZodType> {
-  private ready: Promise<void> | undefined;
+  private readonly created: ReturnType<typeof lazyTable>;
   private readonly overflowParts: OverflowParts | undefined;
 
   constructor(
@@ -38,6 +59,7 @@ export class TypedTable<S extends z.ZodType> {
     private readonly schema: S,
     overflow?: TableClient,
   ) {
+    this.created = lazyTable(client);
     this.overflowParts = overflow === undefined ? undefined : new OverflowParts(overflow);
   }
 
@@ -52,7 +74,7 @@ export class TypedTable<S extends z.ZodType> {
       return await this.decode(row);
     } catch (error) {
       if (error instanceof DeleteSyncError) throw error;
-      if (isTableMissing(error)) this.ready = undefined;
+      if (isTableMissing(error)) this.created.forget();
       if (statusOf(error) === 404) return null;
       throw storageUnavailable(`read from ${this.name}`, error);
     }
@@ -151,7 +173,7 @@ export class TypedTable<S extends z.ZodType> {
     } catch (error) {
       if (error instanceof DeleteSyncError) throw error;
       if (isTableMissing(error)) {
-        this.ready = undefined;
+        this.created.forget();
         return [];
       }
       throw storageUnavailable(`query of ${this.name}`, error);
@@ -164,24 +186,14 @@ export class TypedTable<S extends z.ZodType> {
       return await call();
     } catch (error) {
       if (!isTableMissing(error)) throw storageUnavailable(`${operation} to ${this.name}`, error);
-      this.ready = undefined;
+      this.created.forget();
       await this.ensure();
       return guard(`${operation} to ${this.name}`, call);
     }
   }
 
   private ensure(): Promise<void> {
-    this.ready ??= guard(`creation of table ${this.name}`, async () => {
-      try {
-        await this.client.createTable();
-      } catch (error) {
-        if (statusOf(error) !== 409) throw error;
-      }
-    }).catch((error: unknown) => {
-      this.ready = undefined;
-      throw error;
-    });
-    return this.ready;
+    return this.created.ensure();
   }
 
   private async encode(partitionKey: string, rowKey: string, value: z.infer<S>): Promise<Row & { partitionKey: string; rowKey: string }> {
@@ -246,12 +258,14 @@ function unchunked(row: Row): string {
 
 /** The overflow table: one entity per part of a large value, partition = the value's hash, row = part number. */
 class OverflowParts {
-  private ready: Promise<void> | undefined;
+  private readonly created: ReturnType<typeof lazyTable>;
 
-  constructor(private readonly client: TableClient) {}
+  constructor(private readonly client: TableClient) {
+    this.created = lazyTable(client);
+  }
 
   async write(key: string, parts: string[]): Promise<void> {
-    await this.ensure();
+    await this.created.ensure();
     await Promise.all(
       parts.map((part, i) =>
         guard(`write to ${this.client.tableName}`, () => this.client.upsertEntity({ partitionKey: key, rowKey: String(i), ...chunked(part) }, 'Replace')),
@@ -261,7 +275,7 @@ class OverflowParts {
 
   /** The joined parts, or null when one is missing. */
   async read(key: string, count: number): Promise<string | null> {
-    await this.ensure();
+    await this.created.ensure();
     const parts = await Promise.all(
       Array.from({ length: count }, async (_, i) => {
         try {
@@ -273,19 +287,5 @@ class OverflowParts {
       }),
     );
     return parts.every((p) => p !== null) ? parts.join('') : null;
-  }
-
-  private ensure(): Promise<void> {
-    this.ready ??= guard(`creation of table ${this.client.tableName}`, async () => {
-      try {
-        await this.client.createTable();
-      } catch (error) {
-        if (statusOf(error) !== 409) throw error;
-      }
-    }).catch((error: unknown) => {
-      this.ready = undefined;
-      throw error;
-    });
-    return this.ready;
   }
 }
