@@ -90,13 +90,18 @@ describe.each(hosts)('%s host', (name, makeHost) => {
     expect(recent.decisions.length).toBeGreaterThan(0);
   });
 
-  it('Dataverse duplicate: 202 and one message', async () => {
-    const body = deleteBody(randomUUID());
+  it('Dataverse redelivery: 202 twice, one decision (the processor drops the second message)', async () => {
+    const operationId = randomUUID();
+    const body = deleteBody(operationId);
     const growth = await queueGrowth(async () => {
       expect((await host('POST', '/api/dataverse/webhook', { query: key, headers: json, body })).status).toBe(202);
       expect((await host('POST', '/api/dataverse/webhook', { query: key, headers: json, body })).status).toBe(202);
     });
-    expect(growth).toBe(1);
+    expect(growth).toBe(2);
+    const worker = createQueueWorker(runtime().queue, runtime().config.queue);
+    while ((await worker.runOnce()) > 0);
+    const recent = await runtime().store.decisions.listRecent(100);
+    expect(recent.filter((d) => d.input?.crm?.operationId === operationId)).toHaveLength(1);
   });
 
   it('Dataverse size-exceeded body: 202, kept with the pre-image missing', async () => {
