@@ -50,7 +50,8 @@ describe('$batch', () => {
   });
 
   it('answers 200 outside; items past 4 in flight for one mailbox across batches get 429 with their own Retry-After', async () => {
-    env.sandbox.faults.set('graph', { retryAfterSeconds: 3, latencyMs: 40 });
+    // Long enough that the two batches' requests overlap even on a loaded machine.
+    env.sandbox.faults.set('graph', { retryAfterSeconds: 3, latencyMs: 300 });
     const erinTasks = Array.from({ length: 8 }, () => task(erin.id));
     const batch = (tasks: typeof erinTasks) => env.client.graph('POST', '/$batch', { requests: tasks.map((t, i) => deleteTaskRequest(String(i + 1), erin.id, t.id as string)) });
     const answers = await Promise.all([batch(erinTasks.slice(0, 4)), batch(erinTasks.slice(4))]);
