@@ -1,11 +1,12 @@
 /**
  * Section 1: acknowledgement under load. autocannon posts Graph `deleted` notifications (for valid
  * subscriptions, with their clientState) and Dataverse Delete bodies (the fixture, a fresh OperationId
- * each) to two hosts built from the same handlers:
- *  - queued: the service as it is — authenticate, parse, dedupe, enqueue, 202;
+ * each) to three hosts:
+ *  - queued: the service as it is — authenticate, parse, verify, enqueue (one write), 202;
  *  - inline: the same receivers, processing each message (facts, decision, Graph/Dataverse calls against
- *    the sandbox, decision record) before answering, as Microsoft's Node webhook sample does.
- * Each rate is run on both hosts back to back. The queue worker does not run during this section: on
+ *    the sandbox, decision record) before answering, as Microsoft's Node webhook sample does;
+ *  - bare: a Fastify route on the same Azurite that only enqueues the raw body (bench/bare-host.ts).
+ * Each rate is run on the three hosts back to back. The queue worker does not run during this section: on
  * Azure the queue trigger scales on its own instances, and here it would take the same two cores.
  */
 import { randomUUID } from 'node:crypto';
@@ -19,6 +20,7 @@ import { DATAVERSE_DELETE_FIXTURE, GRAPH_DELETED_FIXTURE, dataverseDeleteBody, d
 import { createBenchExecutors } from './executor.js';
 import type { BenchInfra } from './infra.js';
 import { runLoadStep, type LoadOptions, type LoadRequest, type LoadStep } from './load.js';
+import { startBareHost } from './bare-host.js';
 import { benchEnv, benchRuntime, processInline, startHost, type RunningHost } from './service.js';
 
 export type Kind = 'graph' | 'dataverse';
@@ -27,7 +29,11 @@ export interface AckRow {
   kind: Kind;
   queued: LoadStep;
   inline: LoadStep;
+  bare: LoadStep;
 }
+
+type Side = 'queued' | 'inline' | 'bare';
+const SIDES: Side[] = ['queued', 'inline', 'bare'];
 
 export interface AckResult {
   rows: AckRow[];
@@ -178,14 +184,21 @@ export async function runAcknowledge(infra: BenchInfra, options: AckOptions, pro
     await queuedHost.close();
     throw error;
   });
-  const variants: Record<'queued' | 'inline', Variant> = {
+  const bareHost = await startBareHost(infra.azurite.connectionString, 'bench-ackbare').catch(async (error: unknown) => {
+    await queuedHost.close();
+    await inlineHost.close();
+    throw error;
+  });
+  const variants: Record<Side, Variant> = {
     queued: { host: queuedHost, webhookKey: queuedEnv.webhookKey, idle: async () => undefined },
     inline: { host: inlineHost, webhookKey: inlineEnv.webhookKey, idle: inline.idle },
+    // The same bodies as the queued host gets (its key and subscriptions), which the bare route does not look at.
+    bare: { host: bareHost, webhookKey: queuedEnv.webhookKey, idle: async () => undefined },
   };
   let sequence = 0;
-  const used: Record<'queued' | 'inline', number> = { queued: 0, inline: 0 };
+  const used: Record<Side, number> = { queued: 0, inline: 0, bare: 0 };
   const dataverseHeadersOnce = dataverseHeaders(dataverseTemplate);
-  const requestFor = (kind: Kind, side: 'queued' | 'inline'): (() => LoadRequest) => {
+  const requestFor = (kind: Kind, side: Side): (() => LoadRequest) => {
     if (kind === 'dataverse') {
       const path = `/api/dataverse/webhook?code=${encodeURIComponent(variants[side].webhookKey)}`;
       return () => ({ path, headers: dataverseHeadersOnce, body: dataverseDeleteBody(dataverseTemplate, randomUUID()) });
@@ -199,7 +212,7 @@ export async function runAcknowledge(infra: BenchInfra, options: AckOptions, pro
   const rows: AckRow[] = [];
   try {
     // Warm-up, not recorded: JIT, storage connections and tables, so the first step measures the steady state.
-    for (const side of ['queued', 'inline'] as const) {
+    for (const side of SIDES) {
       for (const kind of ['graph', 'dataverse'] as const) {
         await runLoadStep(variants[side].host.url, options.warmUpRate, requestFor(kind, side), { ...options, durationSeconds: options.warmUpSeconds });
         await variants[side].idle();
@@ -208,7 +221,7 @@ export async function runAcknowledge(infra: BenchInfra, options: AckOptions, pro
     progress('warmed up');
     for (const kind of ['graph', 'dataverse'] as const) {
       for (const rate of options.rates) {
-        const step = async (side: 'queued' | 'inline') => {
+        const step = async (side: Side) => {
           const result = await runLoadStep(variants[side].host.url, rate, requestFor(kind, side), options);
           await variants[side].idle();
           await new Promise((resolve) => setTimeout(resolve, options.pauseMs));
@@ -216,16 +229,16 @@ export async function runAcknowledge(infra: BenchInfra, options: AckOptions, pro
         };
         const queued = await step('queued');
         const inlineStep = await step('inline');
-        rows.push({ kind, queued, inline: inlineStep });
+        const bare = await step('bare');
+        rows.push({ kind, queued, inline: inlineStep, bare });
         if (kind === 'graph' && used.inline > linked.length) progress(`note: the inline host was sent more notifications (${used.inline}) than linked items (${linked.length})`);
         progress(
-          `ack ${kind} @${rate}/s: queued ${queued.sustainedRate.toFixed(0)}/s p99 ${queued.p99Ms} ms; inline ${inlineStep.sustainedRate.toFixed(0)}/s p99 ${inlineStep.p99Ms} ms`,
+          `ack ${kind} @${rate}/s: queued ${queued.sustainedRate.toFixed(0)}/s p99 ${queued.p99Ms} ms; inline ${inlineStep.sustainedRate.toFixed(0)}/s p99 ${inlineStep.p99Ms} ms; bare ${bare.sustainedRate.toFixed(0)}/s p99 ${bare.p99Ms} ms`,
         );
       }
     }
   } finally {
-    await variants.queued.host.close();
-    await variants.inline.host.close();
+    for (const side of SIDES) await variants[side].host.close();
   }
   return { rows, storageRoundTripMs };
 }

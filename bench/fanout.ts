@@ -1,5 +1,5 @@
 /**
- * Sections 2, 3 and 5: a meeting deleted in CRM, end to end. The sandbox Dataverse fires the registered
+ * Sections 2, 3 and 5: a meeting deleted in CRM, end to end (10 to 2,000 attendees). The sandbox Dataverse fires the registered
  * Delete step → POST /api/dataverse/webhook → queue → worker → processor → executor → sandbox Graph.
  * Each meeting has an organizer and N internal attendees, all linked in the store (as the link import
  * leaves them), so every copy is a target. Measured: from the webhook's delivery to the last copy's
@@ -37,10 +37,14 @@ export interface FanOutRun {
   /** Size of the Delete webhook body, and whether Dataverse stripped its pre-image for passing 256 KB. */
   webhookBytes: number;
   sizeExceeded: boolean;
+  /** The least `fanOutMs` the sandbox's latency and `$batch` model allows (fanOutLowerBoundMs / throttledLowerBoundMs). */
+  lowerBoundMs: number;
 }
 
 export interface FanOutOptions {
   sizes: number[];
+  /** Sizes also run one request at a time (the baseline is slow: about one request time per copy). */
+  oneAtATimeSizes: number[];
   throttledShare: number;
   throttledSize: number;
   timeoutMs: number;
@@ -48,7 +52,7 @@ export interface FanOutOptions {
 
 export interface FanOutResult {
   scale: FanOutRun[];
-  throttled: FanOutRun & { lowerBoundMs: number; retryAfterMs: number; latencyMs: number };
+  throttled: FanOutRun & { retryAfterMs: number; latencyMs: number };
 }
 
 const RETRY_AFTER_SECONDS = 1;
@@ -87,6 +91,9 @@ async function createMeeting(infra: BenchInfra, service: RunningService, cast: C
       globalobjectid: /^[0-9A-F]+$/i.test(iCalUId) ? iCalUId : undefined,
     })
   ).toLowerCase();
+  // Creating a 2,000-copy meeting in the in-process sandbox holds the event loop for seconds; let the
+  // storage sockets Azurite closed meanwhile be seen as closed before the store reuses them.
+  await settle();
   const now = new Date().toISOString();
   const party = (user: DirectoryUser, role: 'organizer' | 'required') => ({ role, type: 'systemuser', id: user.systemUserId.toLowerCase(), address: user.mail });
   // What the store holds of the record (as processing its Create/Update would leave it): a Delete of a
@@ -117,6 +124,8 @@ async function createMeeting(infra: BenchInfra, service: RunningService, cast: C
   await inParallel(links, 32, (link) => service.runtime.store.links.put(link));
   return { crmId, copies };
 }
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 100));
 
 async function waitFor<T>(what: string, timeoutMs: number, probe: () => T | undefined): Promise<T> {
   const until = Date.now() + timeoutMs;
@@ -174,15 +183,28 @@ async function runOne(
     throttledCopies: throttled.length,
     webhookBytes: delivery?.bytes ?? 0,
     sizeExceeded: delivery?.sizeExceeded ?? false,
+    lowerBoundMs: throttled.length > 0 ? throttledLowerBoundMs(REQUEST_LATENCY_MS, RETRY_AFTER_SECONDS * 1000) : fanOutLowerBoundMs(REQUEST_LATENCY_MS),
   };
 }
 
 /**
- * The lower bound the throttle model allows for a fan-out in which some attendee copies are answered 429
- * once: the organizer's copy goes first (one `$batch`: the batch and its item each take the request
- * latency L), a throttled copy's first answer takes another 2L, it may not be retried before Retry-After,
- * and its retry takes 2L again: 6L + Retry-After, however many mailboxes there are (≤ 4 per mailbox is
- * never reached with one copy per mailbox, and the 10,000 / 10 min budget is far away).
+ * The least time, first Graph request → last delete, the sandbox's model allows a meeting whose copies
+ * are each in their own mailbox (the bench's meetings): every request takes the latency L, and so does
+ * the `$batch` carrying it; a batch runs its Outlook requests 4 at a time; each mailbox takes 4 at once;
+ * Graph documents no limit on unordered batches in flight. So the organizer's copy (first, alone) takes
+ * one batch, 2L, and then every attendee's copy can be in a batch of its own running at the same time:
+ * another 2L, however many attendees there are (one copy per mailbox never meets the mailbox limit).
+ * What a real client adds on top (HTTP, TLS, JSON, its own cap on batches in flight) is what the target
+ * of ≤ 2× leaves room for.
+ */
+export function fanOutLowerBoundMs(latencyMs: number): number {
+  return 2 * latencyMs + 2 * latencyMs;
+}
+
+/**
+ * The same for a fan-out in which some attendee copies are answered 429 once: the organizer's batch
+ * (2L), a throttled copy's first answer (2L), no retry before Retry-After, and its retry (2L):
+ * 6L + Retry-After.
  */
 export function throttledLowerBoundMs(latencyMs: number, retryAfterMs: number): number {
   return 6 * latencyMs + retryAfterMs;
@@ -209,19 +231,17 @@ export async function runFanOuts(infra: BenchInfra, options: FanOutOptions, prog
     await registerDeleteWebhook(infra.dataverse, infra.sandbox.dataverseUrl, `${service.url}/api/dataverse/webhook`, bench.webhookKey);
     const scale: FanOutRun[] = [];
     for (const size of options.sizes) {
-      for (const strategy of ['batched', 'one-at-a-time'] as const) {
+      const strategies = options.oneAtATimeSizes.includes(size) ? (['batched', 'one-at-a-time'] as const) : (['batched'] as const);
+      for (const strategy of strategies) {
         const run = await runOne(infra, service, executors, cast, size, strategy, 0, options.timeoutMs);
         scale.push(run);
-        progress(`fan-out ${size} attendees ${strategy}: ${run.wallMs} ms, ${run.graphRequests} Graph requests, ${run.retries} retries`);
+        progress(`fan-out ${size} attendees ${strategy}: ${run.wallMs} ms webhook → last delete, ${run.fanOutMs} ms fan-out (bound ${run.lowerBoundMs} ms), ${run.graphRequests} Graph requests, ${run.retries} retries`);
       }
     }
     const throttledRun = await runOne(infra, service, executors, cast, options.throttledSize, 'batched', options.throttledShare, options.timeoutMs);
     const retryAfterMs = RETRY_AFTER_SECONDS * 1000;
-    progress(`throttled fan-out ${options.throttledSize}: ${throttledRun.fanOutMs} ms fan-out, ${throttledRun.retries} retries`);
-    return {
-      scale,
-      throttled: { ...throttledRun, lowerBoundMs: throttledLowerBoundMs(REQUEST_LATENCY_MS, retryAfterMs), retryAfterMs, latencyMs: REQUEST_LATENCY_MS },
-    };
+    progress(`throttled fan-out ${options.throttledSize}: ${throttledRun.fanOutMs} ms fan-out (bound ${throttledRun.lowerBoundMs} ms), ${throttledRun.retries} retries`);
+    return { scale, throttled: { ...throttledRun, retryAfterMs, latencyMs: REQUEST_LATENCY_MS } };
   } finally {
     resetFaults(infra.sandbox);
     await service.stop();

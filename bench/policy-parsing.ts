@@ -21,6 +21,8 @@ export interface RateResult {
 
 export interface PolicyParsingResult {
   decisions: RateResult & { mix: Record<string, number> };
+  /** decide() for one future meeting deleted in CRM, every party linked: the mix's heavy case, and a large one. */
+  meetings: { attendees: number; rate: RateResult }[];
   parsing: RateResult & { bodyBytes: number; attendees: number };
 }
 
@@ -61,13 +63,25 @@ function withEntity(event: DomainEvent, entity: 'task' | 'contact' | 'email', st
  * The mix: CRM deletes of future meetings with 50 attendees (the heavy, common case), past meetings,
  * open and completed tasks, contacts, emails; Outlook deletes by organizer, by attendee and of unlinked items.
  */
+/** A future meeting with `attendees` required attendees deleted in CRM, as the receiver parses it. */
+function futureMeeting(attendees: number, now: Date): { event: DomainEvent; record: CrmSnapshot } {
+  const template = readFixture(DATAVERSE_DELETE_FIXTURE);
+  const meeting = normalizeDataverseWebhook(largeDeleteBody(template, attendees), dataverseHeaders(template), now);
+  const record: CrmSnapshot = { ...meeting.crm!.snapshot!, scheduledStart: new Date(now.getTime() + 86_400_000).toISOString() };
+  return { event: { ...meeting, crm: { ...meeting.crm!, snapshot: record } }, record };
+}
+
+/** The facts of that delete with every CRM-user party's copy linked. */
+export function meetingFacts(attendees: number, now = new Date()): Facts {
+  const { event, record } = futureMeeting(attendees, now);
+  return factsFor(event, { links: linksFor(record, 'event') });
+}
+
 export function factsMix(): { facts: Facts; weight: number }[] {
   const template = readFixture(DATAVERSE_DELETE_FIXTURE);
   const headers = dataverseHeaders(template);
   const now = new Date();
-  const meeting = normalizeDataverseWebhook(largeDeleteBody(template, 50), headers, now);
-  const future: CrmSnapshot = { ...meeting.crm!.snapshot!, scheduledStart: new Date(now.getTime() + 86_400_000).toISOString() };
-  const futureEvent: DomainEvent = { ...meeting, crm: { ...meeting.crm!, snapshot: future } };
+  const { event: futureEvent, record: future } = futureMeeting(50, now);
   const pastEvent = normalizeDataverseWebhook(JSON.stringify(template), headers, now);
   const task = withEntity(futureEvent, 'task', 0);
   const doneTask = withEntity(futureEvent, 'task', 1);
@@ -113,10 +127,14 @@ export function runPolicyAndParsing(ms = 1500, attendees = 50): PolicyParsingRes
     rules[ruleId] = (rules[ruleId] ?? 0) + sequence.filter((f) => f === facts).length;
   }
   const decisions = measureRate((i) => void decide(sequence[i % sequence.length]!, now), ms);
+  const meetings = [50, 2000].map((size) => {
+    const facts = meetingFacts(size, now);
+    return { attendees: size, rate: measureRate(() => void decide(facts, now), ms, size > 500 ? 2 : 50) };
+  });
 
   const template = readFixture(DATAVERSE_DELETE_FIXTURE);
   const headers = dataverseHeaders(template);
   const body = Buffer.from(largeDeleteBody(template, attendees));
   const parsing = measureRate(() => void normalizeDataverseWebhook(body, headers, now), ms, 10);
-  return { decisions: { ...decisions, mix: rules }, parsing: { ...parsing, bodyBytes: body.length, attendees } };
+  return { decisions: { ...decisions, mix: rules }, meetings, parsing: { ...parsing, bodyBytes: body.length, attendees } };
 }

@@ -17,7 +17,7 @@ import { checkTargets, machine, renderReport, type BenchReport } from './report.
 const RESULTS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results', 'latest.json');
 
 const ACK: AckOptions = { rates: [100, 250, 500, 1000], durationSeconds: 5, connections: 100, timeoutSeconds: 10, mailboxes: 20, warmUpRate: 100, warmUpSeconds: 2, pauseMs: 500, linkedItems: 1600 };
-const FAN_OUT: FanOutOptions = { sizes: [10, 100, 500], throttledSize: 500, throttledShare: 0.2, timeoutMs: 180_000 };
+const FAN_OUT: FanOutOptions = { sizes: [10, 100, 500, 2000], oneAtATimeSizes: [10, 100, 500], throttledSize: 500, throttledShare: 0.2, timeoutMs: 180_000 };
 
 const progress = (line: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 
@@ -40,7 +40,7 @@ async function main(): Promise<void> {
       acknowledge,
       fanOut,
       policyParsing,
-      targets: checkTargets(acknowledge, fanOut),
+      targets: checkTargets(acknowledge, fanOut, policyParsing),
     };
   } finally {
     progress('stopping Azurite and the tenant sandbox');

@@ -28,6 +28,10 @@ export const EXECUTION_BUDGET_MS = 120_000;
 function storeTombstones(store: Pick<Store, 'tombstones'>, clock: Clock): TombstoneWriter {
   return {
     write: (target, decisionId) => store.tombstones.put({ target, decisionId, createdAt: new Date(clock.now()).toISOString() }),
+    writeMany: (targets, decisionId) => {
+      const createdAt = new Date(clock.now()).toISOString();
+      return store.tombstones.putMany(targets.map((target) => ({ target, decisionId, createdAt })));
+    },
     remove: (target) => store.tombstones.remove(target),
   };
 }

@@ -29,7 +29,7 @@ import { GraphItem } from '../links/match.js';
 import type { Logger } from '../log.js';
 import type { LifecycleNotice } from '../store/messages.js';
 import type { Store } from '../store/index.js';
-import { enqueueOnce } from '../pipeline/enqueue.js';
+import { enqueue } from '../pipeline/enqueue.js';
 
 /**
  * Items a subscription check links per run in mailboxes that are new to the synced set (or whose backfill
@@ -83,7 +83,7 @@ export function createSyncServices(deps: SyncDeps): SyncServices {
     store,
     log,
     now,
-    enqueue: (key, message, at) => enqueueOnce(store, key, message, at),
+    enqueue: (items) => enqueue(store, items, now()),
     onItem: async (scope, item: DeltaItem) => {
       const listId = scope.itemKind === 'todoTask' ? scope.containerId : null;
       await learner.learnItems(scope.userId, scope.itemKind, [GraphItem.parse(item)], { listId, source: 'delta' });

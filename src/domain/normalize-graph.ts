@@ -89,6 +89,14 @@ function itemKindOf(notification: ChangeNotification, last: PathSegment | undefi
   return kind;
 }
 
+/**
+ * The id of a mailbox item's deletion, the same whoever reports it (a notification of any subscription,
+ * or a delta round): an item is deleted once, so a delete seen twice is one input and one decision.
+ */
+export function outlookDeleteId(userId: string, itemKind: OutlookItemKind, itemId: string): string {
+  return `outlook-deleted:${userId.toLowerCase()}:${itemKind}:${itemId}`;
+}
+
 export function normalizeGraphNotification(notification: ChangeNotification, receivedAt: Date): DomainEvent {
   const segments = segmentsOf(notification.resource);
   const user = segments.find((segment) => segment.name === 'users');
@@ -102,8 +110,12 @@ export function normalizeGraphNotification(notification: ChangeNotification, rec
     throw new DeleteSyncError('DS_ERR_INVALID_PAYLOAD', 'Graph notification names no item id', { field: 'resourceData.id' });
   }
   const etag = notification.resourceData?.['@odata.etag'] ?? null;
+  const userId = mailboxUserId(user.key, notification.tenantId);
   return {
-    id: `graph:${notification.subscriptionId}:${itemId}:${etag ?? ''}:${notification.changeType}`,
+    id:
+      notification.changeType === 'deleted'
+        ? outlookDeleteId(userId, itemKind, itemId)
+        : `graph:${notification.subscriptionId}:${itemId}:${etag ?? ''}:${notification.changeType}`,
     origin: 'outlook',
     change: notification.changeType,
     entity: ENTITY_BY_ITEM_KIND[itemKind],
@@ -111,7 +123,7 @@ export function normalizeGraphNotification(notification: ChangeNotification, rec
     outlook: {
       subscriptionId: notification.subscriptionId,
       tenantId: notification.tenantId ?? null,
-      userId: mailboxUserId(user.key, notification.tenantId),
+      userId,
       itemKind,
       itemId,
       resource: notification.resource,
@@ -141,7 +153,7 @@ export function outlookDeleteFromDelta(
   receivedAt: Date,
 ): DomainEvent {
   return {
-    id: `graph-delta:${userId}:${itemKind}:${itemId}:deleted`,
+    id: outlookDeleteId(userId, itemKind, itemId),
     origin: 'outlook',
     change: 'deleted',
     entity: ENTITY_BY_ITEM_KIND[itemKind],

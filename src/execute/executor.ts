@@ -17,6 +17,7 @@ import { cancelOp, deleteOp, iCalUIdFromGlobalObjectId, type OutlookItemRef } fr
 import type { ItemOp, OpOutcome } from '../graph/batch.js';
 import { DataverseError } from '../dataverse/client.js';
 import { isOperatorRefusal, REFUSAL_DETAIL } from '../dataverse/refusals.js';
+import { mapLimit } from '../net/map-limit.js';
 import { isTransientStatus } from '../net/retry.js';
 import { recordFanOut } from '../telemetry/index.js';
 import { sameRef } from '../policy/record-state.js';
@@ -40,20 +41,6 @@ interface ResolvedItem {
 
 /** Mailbox lookups in flight at once while resolving targets. */
 const RESOLVE_CONCURRENCY = 16;
-
-/** Maps with at most `limit` calls in flight; results keep the input order. */
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const n = next++;
-      results[n] = await fn(items[n] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
 
 const DEFAULT_CANCEL_COMMENT = 'This meeting was deleted in Dynamics 365.';
 
@@ -214,8 +201,14 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     return outlookOutcome(item.index, item.target, item.ref, { status, detail: result.detail, attempts: result.attempts, httpStatus: result.httpStatus, code: result.code });
   }
 
-  /** Tombstones, then one fan-out for the group; tombstones of deletes that did not happen are removed. */
-  async function runOutlook(items: ResolvedItem[], deadline: number, decisionId: string): Promise<TargetOutcome[]> {
+  /** A group's ops and its tombstones, written in as few storage calls as the store allows; what cannot be sent has its outcome already. */
+  interface Prepared {
+    items: ResolvedItem[];
+    outcomes: Map<ResolvedItem, TargetOutcome>;
+    send: { item: ResolvedItem; op: ItemOp }[];
+  }
+
+  async function prepare(items: ResolvedItem[], decisionId: string): Promise<Prepared> {
     const outcomes = new Map<ResolvedItem, TargetOutcome>();
     const ready: { item: ResolvedItem; op: ItemOp }[] = [];
     items.forEach((item, n) => {
@@ -225,13 +218,18 @@ export function createExecutor(deps: ExecutorDeps): Executor {
         outcomes.set(item, outlookOutcome(item.index, item.target, item.ref, { status: 'skipped', detail: describe(error) }));
       }
     });
-    const written = await Promise.allSettled(ready.map(({ item }) => tombstones.write(itemTombstone(item.ref), decisionId)));
+    const written = ready.length > 0 ? await tombstones.writeMany(ready.map(({ item }) => itemTombstone(item.ref)), decisionId) : [];
     const send = ready.filter(({ item }, n) => {
       const result = written[n];
       if (result?.status === 'fulfilled') return true;
       outcomes.set(item, outlookOutcome(item.index, item.target, item.ref, { status: 'pending', detail: `tombstone not written: ${describe(result?.reason)}` }));
       return false;
     });
+    return { items, outcomes, send };
+  }
+
+  /** One fan-out for the prepared group; tombstones of deletes that did not happen are removed. */
+  async function runOutlook({ items, outcomes, send }: Prepared, deadline: number): Promise<TargetOutcome[]> {
     const results = send.length > 0 ? await outlook.fanOut(send.map((x) => x.op), deadline) : [];
     await Promise.all(
       send.map(async ({ item }, n) => {
@@ -250,7 +248,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
       const plan = await endSeriesPlan(outlook, item.ref.userId, item.ref.itemId, new Date(clock.now()));
       if (plan.action === 'cancel') {
         const cancelling: ResolvedItem = { ...item, target: { ...item.target, method: 'cancel' } };
-        const [outcome] = await runOutlook([cancelling], deadline, decisionId);
+        const [outcome] = await runOutlook(await prepare([cancelling], decisionId), deadline);
         return [cancelling, { ...(outcome as TargetOutcome), detail: `${plan.detail}; ${(outcome as TargetOutcome).detail}` }];
       }
       if (plan.action === 'none') return [item, outlookOutcome(item.index, item.target, item.ref, { status: plan.status, detail: plan.detail, attempts: 1 })];
@@ -368,7 +366,12 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     const ended = await Promise.all(ending.map((item) => endSeries(item, deadline, event.id)));
     const first = resolved.filter((r) => !ending.includes(r) && r.target.role === 'organizer' && r.ref.itemKind === 'event');
     const rest = resolved.filter((r) => !ending.includes(r) && !first.includes(r));
-    const outlookOutcomes = [...(first.length > 0 ? await runOutlook(first, deadline, event.id) : []), ...(rest.length > 0 ? await runOutlook(rest, deadline, event.id) : [])];
+    // The other copies' tombstones are written while the organizer's request runs, not after it.
+    const restPrepared = prepare(rest, event.id);
+    // Observed here too, so a failure of the organizer's request cannot leave it an unhandled rejection.
+    restPrepared.catch(() => undefined);
+    const firstOutcomes = first.length > 0 ? await runOutlook(await prepare(first, event.id), deadline) : [];
+    const outlookOutcomes = [...firstOutcomes, ...(rest.length > 0 ? await runOutlook(await restPrepared, deadline) : [])];
     outcomes.push(...ended.map(([, outcome]) => outcome), ...outlookOutcomes);
     for (const { index, target } of crmTargets) outcomes.push(await runCrm(index, target, deadline, event.id));
 

@@ -18,6 +18,8 @@ export type TombstoneTarget = { side: 'outlook'; userId: string; itemId: string 
 export interface TombstoneWriter {
   /** Written before a delete, so the echo notification of that delete is recognised. */
   write(target: TombstoneTarget, decisionId: string): Promise<void>;
+  /** The same for many targets at once (a meeting's copies), in as few storage calls as the store allows; one result per target. */
+  writeMany(targets: TombstoneTarget[], decisionId: string): Promise<PromiseSettledResult<void>[]>;
   /** Removed when the delete did not happen, so a later genuine delete is not mistaken for an echo. */
   remove(target: TombstoneTarget): Promise<void>;
 }

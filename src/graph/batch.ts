@@ -2,9 +2,11 @@
  * Fan-out of many single-item Graph operations (deletes, cancels) through JSON `$batch`.
  *
  * Limits it keeps: ≤ 20 requests per batch; ≤ `perMailboxConcurrency` (Outlook: 4) requests in flight
- * per mailbox, counted across every batch in flight (Graph runs a batch's requests concurrently, so a
- * batch holding 5 requests for one mailbox is itself over the limit). Each batch takes one request per
- * mailbox first, so a meeting with 500 attendees needs 25 batches rather than being serialised.
+ * per mailbox, counted across every batch in flight. Each batch takes one request per mailbox first.
+ * Graph runs the Outlook requests of one batch at most 4 at a time, so a batch of 20 takes five request
+ * times: the ready ops are spread evenly over the batches that may be in flight (up to 20 each) rather
+ * than packed 20 to a batch, and a 500-attendee meeting is deleted in about three request times, not 25
+ * batches' worth.
  *
  * Per-item statuses are read individually (the outer answer is 200 even when items fail): 2xx done,
  * 404 already gone, 429 retried after that item's own Retry-After (the SDK does not retry inner
@@ -17,6 +19,8 @@ import { recordThrottle } from '../telemetry/index.js';
 
 export const MAX_BATCH_SIZE = 20;
 export const OUTLOOK_MAILBOX_CONCURRENCY = 4;
+/** Batches in flight at once by default: Graph documents no limit for unordered batches; this keeps one fan-out's sockets bounded. */
+export const BATCHES_IN_FLIGHT = 64;
 
 export interface ItemOp {
   /** The caller's handle, echoed in the outcome. Unique within one fan-out. */
@@ -156,7 +160,7 @@ export async function fanOut(transport: BatchTransport, ops: readonly ItemOp[], 
   const clock = options.clock ?? systemClock;
   const maxSize = Math.min(options.maxBatchSize ?? MAX_BATCH_SIZE, MAX_BATCH_SIZE);
   const perMailbox = options.perMailboxConcurrency ?? OUTLOOK_MAILBOX_CONCURRENCY;
-  const maxBatches = options.maxBatchesInFlight ?? 8;
+  const maxBatches = options.maxBatchesInFlight ?? BATCHES_IN_FLIGHT;
   const maxAttempts = options.maxAttempts ?? 5;
   const backoff = options.backoff ?? { baseMs: 200, maxMs: 10_000 };
 
@@ -220,9 +224,10 @@ export async function fanOut(transport: BatchTransport, ops: readonly ItemOp[], 
     if (expired.length > 0) queue = queue.filter((p) => !expired.includes(p));
 
     while (running.size < maxBatches) {
-      const batch = selectBatch(queue.filter((p) => p.notBefore <= now).map((p) => ({ mailbox: p.op.mailbox, p })), inFlight, maxSize, perMailbox).map(
-        (x) => x.p,
-      );
+      const ready = queue.filter((p) => p.notBefore <= now);
+      // Spread what is ready over the batches that may still start: smaller batches finish sooner.
+      const size = Math.min(maxSize, Math.max(1, Math.ceil(ready.length / (maxBatches - running.size))));
+      const batch = selectBatch(ready.map((p) => ({ mailbox: p.op.mailbox, p })), inFlight, size, perMailbox).map((x) => x.p);
       if (batch.length === 0) break;
       const chosen = new Set(batch);
       queue = queue.filter((p) => !chosen.has(p));

@@ -2,7 +2,7 @@
  * Catch-up with delta queries: what changed in a mailbox since the stored delta link. Used after a
  * `missed` or `subscriptionRemoved` lifecycle event, after a lapsed subscription is recreated, and by the
  * To Do poller (To Do has no app-only notifications). `@removed` entries become the same delete events a
- * notification would have produced, enqueued once (deduped by a deterministic id); changed items go to
+ * notification would have produced (the same id, so the processor takes a delete seen both ways once); changed items go to
  * `onItem` (link learning).
  *
  * Scopes: `calendarView/delta` (a fixed window chosen at the first round), the contacts delta of the
@@ -10,7 +10,7 @@
  * messages delta of each top-level mail folder, and the tasks delta of each To Do list (with their
  * linkedResources, the mark a task's link is learned from). The first round
  * of a scope only sets the baseline: it lists what exists, which tells nothing about deletes. The new
- * delta link is stored only after the whole round, so an interrupted round is replayed (dedupe holds).
+ * delta link is stored only after the whole round, so an interrupted round is replayed (the processor drops what it already took).
  */
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { z } from 'zod';
@@ -20,7 +20,7 @@ import { outlookDeleteFromDelta } from '../domain/normalize-graph.js';
 import { DeleteSyncError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/index.js';
-import type { EnqueueOnce } from '../store/messages.js';
+import type { Enqueue, ItemMessage } from '../store/messages.js';
 import { graphStatus } from './errors.js';
 import { IMMUTABLE_ID } from './items.js';
 
@@ -48,8 +48,8 @@ export interface DeltaDeps {
   store: Store;
   log: Logger;
   now: () => Date;
-  /** Enqueues a delete event once per id (the composition root passes the pipeline's enqueueOnce). */
-  enqueue: EnqueueOnce;
+  /** Puts delete events on the queue (the composition root passes the pipeline's enqueue). */
+  enqueue: Enqueue;
   /** A created or changed item seen in a round after the baseline (link learning). */
   onItem?: (scope: DeltaScope, item: DeltaItem) => Promise<void>;
 }
@@ -170,20 +170,29 @@ export async function catchUpScope(scope: DeltaScope, deps: DeltaDeps): Promise<
     return { ...result, baseline: true };
   }
   const at = deps.now();
+  // The round's deletes go onto the queue together (one write per message-full), before the new link is stored.
+  const removed: ItemMessage[] = [];
+  const enqueueRemoved = async () => {
+    if (removed.length > 0) await deps.enqueue(removed);
+    result.enqueued = removed.length;
+  };
   let link: string;
   try {
     link = await runRound(deps.graph, stored.link, async (item) => {
       if (item['@removed'] !== undefined) {
         result.removed += 1;
         const event = outlookDeleteFromDelta(scope.userId, scope.itemKind, item.id, scope.itemKind === 'todoTask' ? scope.containerId : null, at);
-        if ((await deps.enqueue(event.id, { kind: 'change', event }, at)) === 'enqueued') result.enqueued += 1;
+        removed.push({ kind: 'change', event });
       } else if (deps.onItem !== undefined) {
         result.changed += 1;
         await deps.onItem(scope, item);
       }
     });
+    await enqueueRemoved();
   } catch (error) {
     if (!syncStateLost(error)) throw error;
+    // Deletes seen before the link broke are still deletes.
+    await enqueueRemoved();
     deps.log.warn('delta link no longer valid: new baseline, changes since the last round cannot be seen', {
       userId: scope.userId,
       itemKind: scope.itemKind,

@@ -1,7 +1,8 @@
 /**
  * POST /api/dataverse/webhook: authenticate (WebhookKey `code` or the configured header secret),
- * check size and organization, parse into a DomainEvent, dedupe, enqueue, 202. Dataverse retries
- * once, and only on 502/503/504, so a storage failure must be a 503. The Content-Type Dataverse sends
+ * check size and organization, parse into a DomainEvent, enqueue (one storage write; a redelivery is
+ * dropped by the processor), 202. Dataverse retries once, and only on 502/503/504, so a storage failure
+ * must be a 503. The Content-Type Dataverse sends
  * is undocumented and a refused webhook is never retried, so any type is accepted: the body must parse
  * as JSON (else 400).
  */
@@ -9,7 +10,7 @@ import { DATAVERSE_HEADERS } from '../contracts/dataverse.js';
 import { normalizeDataverseWebhook } from '../domain/normalize-dataverse.js';
 import { DeleteSyncError } from '../errors.js';
 import type { HandlerDeps } from './deps.js';
-import { enqueueOnce } from '../pipeline/enqueue.js';
+import { enqueue } from '../pipeline/enqueue.js';
 import { assertBodySize, errorResponse, jsonResponse, type Handler, type HandlerRequest } from './http.js';
 import { secretEquals } from './secrets.js';
 
@@ -39,9 +40,8 @@ export function createDataverseWebhookHandler(deps: HandlerDeps): Handler {
       const event = normalizeDataverseWebhook(request.rawBody, request.headers, receivedAt);
       const crm = event.crm!;
       assertOrganization(deps.config.dataverse.allowedOrganizations, request.headers[DATAVERSE_HEADERS.organization], crm.organizationId);
-      const result = await enqueueOnce(deps.store, event.id, { kind: 'change', event }, receivedAt);
+      await enqueue(deps.store, [{ kind: 'change', event }], receivedAt);
       log.info('webhook accepted', {
-        result,
         eventId: event.id,
         message: crm.messageName,
         entity: crm.ref.entity,
@@ -49,7 +49,7 @@ export function createDataverseWebhookHandler(deps: HandlerDeps): Handler {
         preImageMissing: crm.preImageMissing,
         sizeExceeded: crm.sizeExceeded,
       });
-      return jsonResponse(202, { status: result });
+      return jsonResponse(202, { status: 'enqueued' });
     } catch (error) {
       if (error instanceof DeleteSyncError && error.statusCode < 500) {
         log.warn('webhook rejected', { errorCode: error.code, field: error.field });

@@ -11,7 +11,7 @@ export type QueueHandlerDeps = PipelineDeps;
 
 export async function handleQueueMessage(body: unknown, meta: MessageMeta, deps: QueueHandlerDeps): Promise<void> {
   try {
-    await processMessage(parseQueueMessage(body), deps);
+    await processMessage(parseQueueMessage(body), meta, deps);
   } catch (error) {
     deps.log.warn('queue message failed', { messageId: meta.messageId, dequeueCount: meta.dequeueCount, error });
     if (meta.dequeueCount >= deps.maxDequeueCount) await recordPoison(body, meta, error, deps);

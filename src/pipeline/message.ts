@@ -1,12 +1,15 @@
 /**
- * One message from the `changes` queue: parse it, dispatch it (change → processor, lifecycle →
- * subscription manager, or parked until one exists), and, when the host gives up on it, the `poisoned`
- * decision record saying why.
+ * One message from the `changes` queue: parse it, open it (a claim check is read from the claims table; a
+ * batch holds several inputs), and for each input it holds: take its dedupe key for this message (the
+ * idempotent consumer: an input another message took is dropped), then dispatch it (change → processor,
+ * lifecycle → subscription manager, or parked until one exists). When the host gives up on a message,
+ * the `poisoned` decision record says why, for each input of it not yet decided.
  */
 import { DeleteSyncError, isDeleteSyncError } from '../errors.js';
 import { redactText } from '../log.js';
+import type { DomainEvent } from '../domain/event.js';
 import type { DecisionRecord } from '../store/decisions.js';
-import { LifecycleNotice, PENDING_LIFECYCLE_NAMESPACE, QueueMessage } from '../store/messages.js';
+import { itemKey, LifecycleNotice, PENDING_LIFECYCLE_NAMESPACE, QueueMessage, type ItemMessage } from '../store/messages.js';
 import { recordPoison as recordPoisonTelemetry, recordQueueAge, subjectOf, withTraceparent } from '../telemetry/index.js';
 import { inputSummary, processEvent, recordKeyOf, type ProcessorDeps } from './processor.js';
 
@@ -44,19 +47,14 @@ export function parseQueueMessage(body: unknown): QueueMessage {
   return parsed.data;
 }
 
-/** Processing belongs to the receiving request's trace (telemetry): its decision shares that operation. */
-export function processMessage(message: QueueMessage, deps: PipelineDeps): Promise<void> {
-  return withTraceparent(message.traceparent, () => dispatch(message, deps));
-}
-
-async function dispatch(message: QueueMessage, deps: PipelineDeps): Promise<void> {
-  if (message.kind === 'change') {
-    recordQueueAge(Math.max(0, deps.now().getTime() - Date.parse(message.event.receivedAt)));
-    await processEvent(message.event, deps);
+async function processItem(item: ItemMessage, deps: PipelineDeps): Promise<void> {
+  if (item.kind === 'change') {
+    recordQueueAge(Math.max(0, deps.now().getTime() - Date.parse(item.event.receivedAt)));
+    await processEvent(item.event, deps);
   } else if (deps.handleLifecycle !== undefined) {
-    await deps.handleLifecycle(message.notice);
+    await deps.handleLifecycle(item.notice);
   } else {
-    const { notice } = message;
+    const { notice } = item;
     await deps.store.state.set(PENDING_LIFECYCLE_NAMESPACE, notice.id, JSON.stringify(notice), deps.now());
     deps.log.warn('lifecycle notice parked for the subscription manager', {
       subscriptionId: notice.subscriptionId,
@@ -65,34 +63,50 @@ async function dispatch(message: QueueMessage, deps: PipelineDeps): Promise<void
   }
 }
 
+/** The inputs a message holds; null for a claim already processed (its row is removed only after that). */
+async function openMessage(message: QueueMessage, deps: PipelineDeps): Promise<ItemMessage[] | null> {
+  if (message.kind === 'batch') return message.items;
+  if (message.kind !== 'claim') return [message];
+  const item = await deps.store.claims.get(message.claimId);
+  return item === null ? null : [item];
+}
+
+/**
+ * The inputs in order, each once across every message that holds it; the first failure stops the
+ * message (its retry finds the inputs before it decided and carries on).
+ */
+export function processMessage(message: QueueMessage, meta: MessageMeta, deps: PipelineDeps): Promise<void> {
+  // Processing belongs to the receiving request's trace (telemetry): its decisions share that operation.
+  return withTraceparent(message.traceparent, () => processItems(message, meta, deps));
+}
+
+async function processItems(message: QueueMessage, meta: MessageMeta, deps: PipelineDeps): Promise<void> {
+  const items = await openMessage(message, deps);
+  if (items === null) {
+    deps.log.info('claim already processed and removed', { messageId: meta.messageId });
+    return;
+  }
+  let duplicates = 0;
+  for (const item of items) {
+    if (await deps.store.dedupe.claim(itemKey(item), meta.messageId, deps.now())) await processItem(item, deps);
+    else duplicates += 1;
+  }
+  if (duplicates > 0) deps.log.info('inputs already taken by another message dropped', { messageId: meta.messageId, duplicates, of: items.length });
+  if (message.kind === 'claim') await deps.store.claims.remove(message.claimId);
+}
+
 function describe(error: unknown): string {
   if (isDeleteSyncError(error)) return `${error.code}: ${redactText(error.message)}`;
   return error instanceof Error ? redactText(error.message) : 'unknown error';
 }
 
-function identify(message: QueueMessage | null, meta: MessageMeta) {
-  if (message === null) return { id: `message:${meta.messageId}`, recordKey: 'unparsed:message', event: null };
-  if (message.kind === 'change') {
-    return { id: message.event.id, recordKey: recordKeyOf(message.event, null), event: message.event };
-  }
-  return { id: message.notice.id, recordKey: `subscription:${message.notice.subscriptionId}`, event: null };
+function identify(item: ItemMessage) {
+  if (item.kind === 'change') return { id: item.event.id, recordKey: recordKeyOf(item.event, null), event: item.event };
+  return { id: item.notice.id, recordKey: `subscription:${item.notice.subscriptionId}`, event: null };
 }
 
-/** Writes the `poisoned` decision record. Best effort: if storage is down the message itself is still kept. */
-export async function recordPoison(body: unknown, meta: MessageMeta, error: unknown, deps: PipelineDeps): Promise<void> {
-  let message: QueueMessage | null = null;
-  try {
-    message = parseQueueMessage(body);
-  } catch {
-    message = null;
-  }
-  const { id, recordKey, event } = identify(message, meta);
-  // The Poison event names the record and the item (why-record finds it by them) and shares the request's operation.
-  const subject = event === null ? { eventId: id } : subjectOf(event);
-  withTraceparent(message?.traceparent, () =>
-    recordPoisonTelemetry({ ...subject, errorCode: isDeleteSyncError(error) ? error.code : undefined, dequeueCount: meta.dequeueCount }),
-  );
-  const record: DecisionRecord = {
+function poisonRecord(id: string, recordKey: string, event: DomainEvent | null, meta: MessageMeta, error: unknown, deps: PipelineDeps): DecisionRecord {
+  return {
     id,
     recordKey,
     decidedAt: deps.now().toISOString(),
@@ -107,8 +121,49 @@ export async function recordPoison(body: unknown, meta: MessageMeta, error: unkn
     outcomes: [],
     dryRun: deps.dryRun,
   };
+}
+
+interface Poisoned {
+  record: DecisionRecord;
+  event: DomainEvent | null;
+  traceparent: string | undefined;
+}
+
+/** The poisoned records of a message: one per input not decided yet (one for the message when it cannot be read). */
+async function poisonRecords(body: unknown, meta: MessageMeta, error: unknown, deps: PipelineDeps): Promise<Poisoned[]> {
+  let items: ItemMessage[] | null = null;
+  let traceparent: string | undefined;
   try {
-    await deps.store.decisions.put(record);
+    const message = parseQueueMessage(body);
+    traceparent = message.traceparent;
+    items = await openMessage(message, deps);
+  } catch {
+    items = null;
+  }
+  if (items === null) return [{ record: poisonRecord(`message:${meta.messageId}`, 'unparsed:message', null, meta, error, deps), event: null, traceparent }];
+  const records: Poisoned[] = [];
+  for (const item of items) {
+    // The operator's replay of the poisoned message is a new message: it must be able to take the input.
+    await deps.store.dedupe.release(itemKey(item));
+    const { id, recordKey, event } = identify(item);
+    // An input of a batch decided before the failure keeps its decision; a lone input is poisoned as before.
+    if (items.length > 1 && (await deps.store.decisions.getByEvent(id)) !== null) continue;
+    records.push({ record: poisonRecord(id, recordKey, event, meta, error, deps), event, traceparent: item.traceparent ?? traceparent });
+  }
+  return records;
+}
+
+/** Writes the `poisoned` decision records. Best effort: if storage is down the message itself is still kept. */
+export async function recordPoison(body: unknown, meta: MessageMeta, error: unknown, deps: PipelineDeps): Promise<void> {
+  try {
+    for (const { record, event, traceparent } of await poisonRecords(body, meta, error, deps)) {
+      // The Poison event names the record and the item (why-record finds it by them) and shares the request's operation.
+      const subject = event === null ? { eventId: record.id } : subjectOf(event);
+      withTraceparent(traceparent, () =>
+        recordPoisonTelemetry({ ...subject, errorCode: isDeleteSyncError(error) ? error.code : undefined, dequeueCount: meta.dequeueCount }),
+      );
+      await deps.store.decisions.put(record);
+    }
   } catch (storeError) {
     deps.log.error('poison decision record not written', { messageId: meta.messageId, error: storeError });
   }

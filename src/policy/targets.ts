@@ -28,17 +28,35 @@ function linksOf(facts: Facts, itemKind: OutlookItemKind): Link[] {
   return ref === null ? [] : facts.links.filter((link) => link.itemKind === itemKind && sameRef(link.crm, ref));
 }
 
+/** CRM ids are GUIDs compared without case: the one spelling the indexes below are keyed by. */
+const normalId = (id: string) => id.toLowerCase();
+
+/** Each CRM user's first link, indexed once, so a meeting's parties are matched in one pass, not party × link. */
+function firstLinkByUser(links: Link[]): Map<string, Link> {
+  const byUser = new Map<string, Link>();
+  for (const link of links) {
+    if (link.crmUserId === null) continue;
+    const key = normalId(link.crmUserId);
+    if (!byUser.has(key)) byUser.set(key, link);
+  }
+  return byUser;
+}
+
 function linkedCopy(link: Link, role: OutlookTarget['role']): OutlookTarget {
   return { side: 'outlook', role, crmUserId: link.crmUserId, userId: link.userId, itemKind: link.itemKind, itemId: link.itemId, method: 'delete' };
 }
 
 /** Organizer, required and optional attendees that are CRM users; each once, the organizer first. */
-function mailboxParties(parties: Party[]): { users: Party[]; others: Party[] } {
-  const users: Party[] = [];
+function mailboxParties(parties: Party[]): { users: (Party & { id: string })[]; others: Party[] } {
+  const users: (Party & { id: string })[] = [];
   const others: Party[] = [];
+  const seen = new Set<string>();
   for (const party of parties) {
     if (party.type !== 'systemuser' || party.id === null) others.push(party);
-    else if (!users.some((user) => sameId(user.id, party.id))) users.push(party);
+    else if (!seen.has(normalId(party.id))) {
+      seen.add(normalId(party.id));
+      users.push({ ...party, id: party.id });
+    }
   }
   return { users, others };
 }
@@ -49,9 +67,10 @@ function appointmentPlan(facts: Facts, policy: Pick<PolicyConfig, 'organizerMeet
   const parties = [...(record.organizer === null ? [] : [record.organizer]), ...record.requiredAttendees, ...record.optionalAttendees];
   const { users, others } = mailboxParties(parties);
   const links = linksOf(facts, 'event');
+  const linkByUser = firstLinkByUser(links);
   const used = new Set<Link>();
   const targets: OutlookTarget[] = users.map((party) => {
-    const link = links.find((candidate) => sameId(candidate.crmUserId, party.id));
+    const link = linkByUser.get(normalId(party.id));
     if (link !== undefined) used.add(link);
     const organizer = party.role === 'organizer';
     return {

@@ -1,8 +1,9 @@
 /**
  * Dedupe keys for inputs (the DomainEvent id: Dataverse operation + message + record; Graph subscription +
- * item + etag + change). A key is claimed with insert-if-absent (a 409 means seen before) and marked
- * `enqueued` only after the queue accepted the message, so an input whose enqueue failed is not mistaken
- * for a duplicate when the sender retries.
+ * item + etag + change; one key per deleted mailbox item), taken at processing time. Receivers only
+ * enqueue, so one input can be on the queue more than once (a redelivery, a delete seen by notification
+ * and by delta): the first queue message to claim the key (insert-if-absent) handles it, its own
+ * redeliveries too (the message id stays the same); any other message holding the input drops it.
  */
 import { z } from 'zod';
 import { hashedKeys } from './keys.js';
@@ -11,32 +12,32 @@ import type { TypedTable } from './table.js';
 export const DedupeEntry = z.object({
   /** The input key, kept for operators (truncated: keys are hashed into the row key). */
   key: z.string(),
-  enqueued: z.boolean(),
+  /** The queue message that handles the input. Rows of the receive-time dedupe before it name none. */
+  messageId: z.string().optional(),
   firstSeenAt: z.string(),
 });
 export type DedupeEntry = z.infer<typeof DedupeEntry>;
 
 export interface DedupeStore {
   /**
-   * The row to mark once the input is on the queue — first sight, or an earlier attempt whose enqueue
-   * failed — or null for an input already enqueued.
+   * True when the message `messageId` is the one to handle the input: first sight, a redelivery of that
+   * same message, or a row of the earlier receive-time dedupe (whose one message the processor's own
+   * record check covers). False for an input another message took.
    */
-  claim(key: string, at: Date): Promise<DedupeEntry | null>;
-  /** Records that the input's message is on the queue: one write of the claimed row, nothing read. */
-  markEnqueued(key: string, claimed: DedupeEntry): Promise<void>;
+  claim(key: string, messageId: string, at: Date): Promise<boolean>;
+  /** Gives the key up (its message went to the poison queue), so an operator's replay, a new message, can take it. */
+  release(key: string): Promise<void>;
 }
 
 export function createDedupeStore(table: TypedTable<typeof DedupeEntry>): DedupeStore {
   return {
-    async claim(key, at) {
-      const entry: DedupeEntry = { key: key.slice(0, 512), enqueued: false, firstSeenAt: at.toISOString() };
+    async claim(key, messageId, at) {
+      const entry: DedupeEntry = { key: key.slice(0, 512), messageId, firstSeenAt: at.toISOString() };
       const rowKeys = hashedKeys(key);
-      if (await table.insert(...rowKeys, entry)) return entry;
+      if (await table.insert(...rowKeys, entry)) return true;
       const existing = await table.get(...rowKeys);
-      if (existing === null) return entry;
-      return existing.enqueued ? null : existing;
+      return existing === null || existing.messageId === undefined || existing.messageId === messageId;
     },
-    // The claim already holds the row (with its first-seen time), so the mark replaces it without a read.
-    markEnqueued: (key, claimed) => table.upsert(...hashedKeys(key), { ...claimed, enqueued: true }),
+    release: (key) => table.delete(...hashedKeys(key)),
   };
 }

@@ -6,6 +6,7 @@ import type { ZodType } from 'zod';
 import type { Config } from '../config.js';
 import { CrmSnapshot } from '../domain/event.js';
 import { Link } from '../domain/link.js';
+import { Claim, createClaimStore, type ClaimStore } from './claims.js';
 import { createStorageClients, type StorageClients } from './clients.js';
 import { createDecisionStore, DecisionRecord, type DecisionStore } from './decisions.js';
 import { createDedupeStore, DedupeEntry, type DedupeStore } from './dedupe.js';
@@ -23,6 +24,7 @@ export interface Store {
   snapshots: SnapshotStore;
   tombstones: TombstoneStore;
   dedupe: DedupeStore;
+  claims: ClaimStore;
   decisions: DecisionStore;
   subscriptions: SubscriptionStore;
   state: StateStore;
@@ -38,6 +40,7 @@ export const TABLE_SUFFIXES = [
   'snapshots',
   'tombstones',
   'dedupe',
+  'claims',
   'decisions',
   'decisionsrecent',
   'decisionsbyevent',
@@ -50,13 +53,14 @@ export function createStore(
   clients: StorageClients = createStorageClients(config.storage),
 ): Store {
   const table = <S extends ZodType>(suffix: (typeof TABLE_SUFFIXES)[number], schema: S) =>
-    new TypedTable(clients.table(`${config.tablePrefix}${suffix}`), schema);
+    new TypedTable(clients.table(`${config.tablePrefix}${suffix}`), schema, clients.table(`${config.tablePrefix}${suffix}overflow`));
   const mainQueue = clients.queue(config.queue.name);
   return {
     links: createLinkStore(table('linksbyitem', Link), table('linksbyrecord', Link)),
     snapshots: createSnapshotStore(table('snapshots', CrmSnapshot)),
     tombstones: createTombstoneStore(table('tombstones', Tombstone)),
     dedupe: createDedupeStore(table('dedupe', DedupeEntry)),
+    claims: createClaimStore(table('claims', Claim)),
     decisions: createDecisionStore(
       table('decisions', DecisionRecord),
       table('decisionsrecent', DecisionRecord),

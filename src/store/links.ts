@@ -19,6 +19,9 @@ export interface LinkStore {
 const itemKeys = (userId: string, itemId: string) => [keyPart(userId), keyPart(itemId)] as const;
 const recordKeys = (link: Link) => [joinKey(link.crm.entity, link.crm.id), joinKey(link.userId, link.itemId)] as const;
 
+/** Every copy of a record is a target: read them all (a 2,000-attendee meeting has 2,001), within a bound that keeps memory finite. */
+export const LINKS_PER_RECORD = 20_000;
+
 export function createLinkStore(byItem: TypedTable<typeof Link>, byRecord: TypedTable<typeof Link>): LinkStore {
   return {
     async put(link) {
@@ -27,7 +30,7 @@ export function createLinkStore(byItem: TypedTable<typeof Link>, byRecord: Typed
       await byItem.upsert(...itemKeys(link.userId, link.itemId), link);
     },
     getByItem: (userId, itemId) => byItem.get(...itemKeys(userId, itemId)),
-    listByRecord: (ref) => byRecord.listPartition(joinKey(ref.entity, ref.id)),
+    listByRecord: (ref) => byRecord.listPartition(joinKey(ref.entity, ref.id), LINKS_PER_RECORD),
     async remove(link) {
       await byItem.delete(...itemKeys(link.userId, link.itemId));
       await byRecord.delete(...recordKeys(link));

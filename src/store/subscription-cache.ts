@@ -2,17 +2,21 @@
  * A per-process cache of stored subscriptions for the notification receiver, which otherwise reads the
  * same few rows for every notification. An entry lives `ttlMs`, so a subscription removed by another
  * process (and its clientState) stops being accepted here within that time; this process's own writes
- * and removals forget the entry at once. Unknown ids are not cached: a subscription created by another
- * process must be accepted as soon as it is stored. Concurrent lookups of one id share one read.
+ * and removals forget the entry at once. Unknown ids are remembered only `unknownTtlMs`: long enough that
+ * a body naming thousands of made-up ids (or the same one a thousand times) costs one read per id, short
+ * enough that a subscription created by another process is accepted here within a few seconds of being
+ * stored. Concurrent lookups of one id share one read.
  */
 export interface SubscriptionCacheOptions {
   ttlMs: number;
+  /** How long an id found unknown is answered unknown without another read. */
+  unknownTtlMs: number;
   /** Bound on entries; the oldest goes first. */
   maxEntries: number;
   now: () => number;
 }
 
-export const SUBSCRIPTION_CACHE_DEFAULTS: SubscriptionCacheOptions = { ttlMs: 30_000, maxEntries: 10_000, now: Date.now };
+export const SUBSCRIPTION_CACHE_DEFAULTS: SubscriptionCacheOptions = { ttlMs: 30_000, unknownTtlMs: 5_000, maxEntries: 10_000, now: Date.now };
 
 export interface SubscriptionCache<T> {
   get(id: string): Promise<T | null>;
@@ -26,7 +30,7 @@ interface Entry<T> {
 
 export function createSubscriptionCache<T>(
   read: (id: string) => Promise<T | null>,
-  { ttlMs, maxEntries, now }: SubscriptionCacheOptions = SUBSCRIPTION_CACHE_DEFAULTS,
+  { ttlMs, unknownTtlMs, maxEntries, now }: SubscriptionCacheOptions = SUBSCRIPTION_CACHE_DEFAULTS,
 ): SubscriptionCache<T> {
   const entries = new Map<string, Entry<T>>();
   // Drops the entry only if it is still this one: a forget and a newer read may have replaced it.
@@ -42,7 +46,9 @@ export function createSubscriptionCache<T>(
       entries.set(id, entry);
       if (entries.size > maxEntries) entries.delete(entries.keys().next().value!);
       entry.value.then(
-        (found) => found === null && drop(id, entry),
+        (found) => {
+          if (found === null) entry.expiresAt = Math.min(entry.expiresAt, now() + unknownTtlMs);
+        },
         () => drop(id, entry),
       );
       return entry.value;

@@ -15,7 +15,7 @@ import { backfillLinks } from '../../src/links/backfill.js';
 import { createLinkLearner } from '../../src/links/learn.js';
 import { LINK_APPLICATION_NAME } from '../../src/links/markers.js';
 import { createLogger } from '../../src/log.js';
-import { enqueueOnce } from '../../src/pipeline/enqueue.js';
+import { enqueue } from '../../src/pipeline/enqueue.js';
 import { startTestAzurite, type TestAzurite } from '../helpers/azurite.js';
 import { testStore } from '../helpers/store.js';
 import { startNotificationEndpoint, type NotificationEndpoint } from '../unit/graph/notification-endpoint.js';
@@ -95,7 +95,7 @@ describe('the service’s Graph work against the sandbox', () => {
     const user = sandbox.directory.add({ displayName: 'Cora Conformance' });
     const group = sandbox.graph.addGroup('Synced', [user.id]);
     const { url } = receiver;
-    const deps = { graph, store, log, now: () => new Date(), enqueue: (key: string, message: Parameters<typeof enqueueOnce>[2], at: Date) => enqueueOnce(store, key, message, at) };
+    const deps = { graph, store, log, now: () => new Date(), enqueue: (items: Parameters<typeof enqueue>[1]) => enqueue(store, items, new Date()) };
 
     const event = sandbox.graph.createEvent(user.id, { subject: 'x', start: { dateTime: '2031-01-01T10:00:00', timeZone: 'UTC' }, end: { dateTime: '2031-01-01T11:00:00', timeZone: 'UTC' }, categories: ['Tracked to Dynamics 365'] });
     sandbox.graph.createContact(user.id, { givenName: 'Ann', surname: null });

@@ -90,13 +90,18 @@ describe.each(hosts)('%s host', (name, makeHost) => {
     expect(recent.decisions.length).toBeGreaterThan(0);
   });
 
-  it('Dataverse duplicate: 202 and one message', async () => {
-    const body = deleteBody(randomUUID());
+  it('Dataverse redelivery: 202 twice, one decision (the processor drops the second message)', async () => {
+    const operationId = randomUUID();
+    const body = deleteBody(operationId);
     const growth = await queueGrowth(async () => {
       expect((await host('POST', '/api/dataverse/webhook', { query: key, headers: json, body })).status).toBe(202);
       expect((await host('POST', '/api/dataverse/webhook', { query: key, headers: json, body })).status).toBe(202);
     });
-    expect(growth).toBe(1);
+    expect(growth).toBe(2);
+    const worker = createQueueWorker(runtime().queue, runtime().config.queue);
+    while ((await worker.runOnce()) > 0);
+    const recent = await runtime().store.decisions.listRecent(100);
+    expect(recent.filter((d) => d.input?.crm?.operationId === operationId)).toHaveLength(1);
   });
 
   it('Dataverse size-exceeded body: 202, kept with the pre-image missing', async () => {
@@ -148,7 +153,7 @@ describe.each(hosts)('%s host', (name, makeHost) => {
     },
   );
 
-  it('Graph notifications: valid enqueued once, unknown subscription and wrong tenant dropped, 202', async () => {
+  it('Graph notifications: valid enqueued once per delivery, unknown subscription and wrong tenant dropped, 202', async () => {
     const body = fixtureJson<{ value: Record<string, unknown>[] }>(EVENT_DELETED);
     const valid = body.value[0]!;
     const validId = `item-${randomUUID()}`;
@@ -163,10 +168,10 @@ describe.each(hosts)('%s host', (name, makeHost) => {
       const again = await host('POST', '/api/graph/notifications', { headers: json, body: JSON.stringify(body) });
       expect(again.status).toBe(202);
     });
-    expect(growth).toBe(1);
-    // The one message is the valid item's; the dropped ones left nothing.
+    // One message per delivery (the processor drops the second); the dropped items left nothing.
+    expect(growth).toBe(2);
     const items = ((await queued()) as { event?: { outlook?: { itemId: string } } }[]).map((m) => m.event?.outlook?.itemId);
-    expect(items.filter((id) => id === validId)).toHaveLength(1);
+    expect(items.filter((id) => id === validId)).toHaveLength(2);
     expect(items).not.toContain(unknownId);
     expect(items).not.toContain(wrongTenantId);
   });

@@ -156,7 +156,7 @@ describe('To Do polling', () => {
     expect(polled.find((r) => r.userId === lena!.id)).toMatchObject({ removed: 1, enqueued: 1, error: null });
     expect(polled.find((r) => r.userId === max!.id)).toMatchObject({ removed: 0 });
     await h.drain();
-    const decision = await h.store.decisions.getByEvent(`graph-delta:${lena!.id}:todoTask:${task.id as string}:deleted`);
+    const decision = await h.store.decisions.getByEvent(`outlook-deleted:${lena!.id.toLowerCase()}:todoTask:${task.id as string}`);
     expect(decision?.input?.outlook).toMatchObject({ itemKind: 'todoTask', itemId: task.id });
     expect(decision?.facts?.crmRef).toMatchObject({ entity: 'task', id: crmTask });
     // The delta link moved on: the same delete is not found twice.

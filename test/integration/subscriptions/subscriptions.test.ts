@@ -80,7 +80,7 @@ describe('subscriptions kept alive', () => {
     expect(outcomes.map((o) => o.action)).toEqual(Array(6).fill('recreated'));
     expect(live().some((s) => before.includes(s.id))).toBe(false);
     const queued = (await peekQueue(h.connectionString, h.config.queue.name)) as { event: DomainEvent }[];
-    expect(queued.map((m) => m.event.id)).toContain(`graph-delta:${olga!.id}:event:${event.id as string}:deleted`);
+    expect(queued.map((m) => m.event.id)).toContain(`outlook-deleted:${olga!.id.toLowerCase()}:event:${event.id as string}`);
     await h.drain();
   });
 
@@ -120,7 +120,7 @@ describe('subscriptions kept alive', () => {
     const sub = live().find((s) => s.resource === `users/${olga!.id}/events`)!;
     h.sandbox.graph.fireLifecycle(sub.id, 'missed');
     await h.drain();
-    const decision = await h.store.decisions.getByEvent(`graph-delta:${olga!.id}:event:${meetingId}:deleted`);
+    const decision = await h.store.decisions.getByEvent(`outlook-deleted:${olga!.id.toLowerCase()}:event:${meetingId}`);
     expect(decision).toMatchObject({ ruleId: 'outlook.appointment.active.organizer', action: 'propagate', status: 'decided' });
     expect(decision!.input?.outlook).toMatchObject({ userId: olga!.id, itemKind: 'event', itemId: meetingId });
   });

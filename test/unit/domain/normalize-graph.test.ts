@@ -23,7 +23,8 @@ describe('normalizeGraphNotification', () => {
     const event = normalizeGraphNotification(only('notification-event-deleted.reconstructed.json'), RECEIVED);
     expect(DomainEvent.parse(event)).toEqual(event);
     expect(event).toEqual({
-      id: 'graph:{subscription_guid}:{long_id_string}:W/"DwAAABYAAACQ2fKdhq8oSKEDSVrdi3lRAAGDUUXn":deleted',
+      // A delete is keyed by the item alone, as a delta round keys it: seen both ways, it is one input.
+      id: 'outlook-deleted:{user_guid}:event:{long_id_string}',
       origin: 'outlook',
       change: 'deleted',
       entity: 'appointment',
@@ -66,7 +67,7 @@ describe('normalizeGraphNotification', () => {
     const event = normalizeGraphNotification(withResource(resource), RECEIVED);
     expect(event.entity).toBe(entity);
     expect(event.outlook).toMatchObject({ userId: 'u-1', itemKind, itemId, listId, etag: null });
-    expect(event.id).toBe(`graph:{subscription_guid}:${itemId}::deleted`);
+    expect(event.id).toBe(`outlook-deleted:u-1:${itemKind}:${itemId}`);
   });
 
   it('resourceData.id wins over the path, and @odata.type names the kind when the path does not', () => {
@@ -132,7 +133,15 @@ describe('outlookDeleteFromDelta', () => {
   it('a removed To Do task keeps its list', () => {
     const event = outlookDeleteFromDelta('u-1', 'todoTask', 't-1', 'l-1', RECEIVED);
     expect(event).toMatchObject({ entity: 'task', outlook: { listId: 'l-1', resource: 'users/u-1/todo/lists/l-1/tasks/t-1' } });
-    expect(event.id).toBe('graph-delta:u-1:todoTask:t-1:deleted');
+    expect(event.id).toBe('outlook-deleted:u-1:todoTask:t-1');
+  });
+
+  it('gives a delete the same id from a notification (any subscription, any etag, any case of the user id) as from delta', () => {
+    const fromNotification = normalizeGraphNotification(
+      { ...withResource('Users/U-1/todo/lists/l-1/tasks/t-1', { id: 't-1', '@odata.etag': 'W/"x"' }), subscriptionId: 'another' },
+      RECEIVED,
+    );
+    expect(fromNotification.id).toBe(outlookDeleteFromDelta('u-1', 'todoTask', 't-1', 'l-1', RECEIVED).id);
   });
 
   it('a To Do task without its list is a coded error', () => {

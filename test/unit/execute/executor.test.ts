@@ -51,6 +51,11 @@ function notingTombstones(): TombstoneWriter {
       await store.tombstones.put({ target, decisionId, createdAt: new Date().toISOString() });
       written.push({ target, at: Date.now() });
     },
+    async writeMany(targets, decisionId) {
+      const results = await store.tombstones.putMany(targets.map((target) => ({ target, decisionId, createdAt: new Date().toISOString() })));
+      for (const target of targets) written.push({ target, at: Date.now() });
+      return results;
+    },
     async remove(target) {
       removed.push(target);
     },

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DirectoryUser, TenantSandbox } from '../../../sandbox/index.js';
 import { catchUpScope, DELTA_NAMESPACE, deltaScopes, deltaStateKey, type DeltaDeps, type DeltaScope } from '../../../src/graph/delta.js';
 import { createLogger } from '../../../src/log.js';
-import { enqueueOnce } from '../../../src/pipeline/enqueue.js';
+import { enqueue } from '../../../src/pipeline/enqueue.js';
 import { startTestAzurite, type TestAzurite } from '../../helpers/azurite.js';
 import { peekQueue, testStore } from '../../helpers/store.js';
 import { startSandboxClients } from './sandbox-clients.js';
@@ -26,7 +26,7 @@ beforeAll(async () => {
     store,
     log: createLogger({ level: 'error' }),
     now: () => new Date(),
-    enqueue: (key, message, at) => enqueueOnce(store, key, message, at),
+    enqueue: (items) => enqueue(store, items, new Date()),
     onItem: async (_scope, item) => void changed.push(item.id),
   };
   user = sandbox.directory.add({ displayName: 'Dora Delta' });
@@ -53,7 +53,7 @@ describe('catch-up with delta', () => {
     expect(changed).toEqual([kept.id]);
     const queued = (await peekQueue(azurite.connectionString, queueName)) as { kind: string; event: { id: string; change: string; outlook: { itemId: string } } }[];
     expect(queued).toEqual([
-      expect.objectContaining({ kind: 'change', event: expect.objectContaining({ id: `graph-delta:${user.id}:contact:${gone.id as string}:deleted`, change: 'deleted' }) }),
+      expect.objectContaining({ kind: 'change', event: expect.objectContaining({ id: `outlook-deleted:${user.id.toLowerCase()}:contact:${gone.id as string}`, change: 'deleted' }) }),
     ]);
     expect(await catchUpScope(contacts(), deps)).toMatchObject({ removed: 0, enqueued: 0 });
   });

@@ -16,7 +16,7 @@ import { createSubscriptionManager } from '../../../src/graph/subscriptions.js';
 import { listSyncedUsers } from '../../../src/graph/synced-users.js';
 import { pollTodo } from '../../../src/graph/todo-poller.js';
 import { createLogger } from '../../../src/log.js';
-import { enqueueOnce } from '../../../src/pipeline/enqueue.js';
+import { enqueue } from '../../../src/pipeline/enqueue.js';
 import { startTestAzurite, type TestAzurite } from '../../helpers/azurite.js';
 import { testStore } from '../../helpers/store.js';
 import { startNotificationEndpoint, type NotificationEndpoint } from './notification-endpoint.js';
@@ -70,7 +70,7 @@ async function failuresWith(roles: string[]): Promise<string[]> {
   const graph = createGraphClient({ credential, baseUrl: sandbox.graphUrl });
   const { store } = testStore(azurite.connectionString);
   const log = createLogger({ level: 'error' });
-  const deltaDeps = { graph, store, log, now: () => new Date(), enqueue: (key: string, message: Parameters<typeof enqueueOnce>[2], at: Date) => enqueueOnce(store, key, message, at) };
+  const deltaDeps = { graph, store, log, now: () => new Date(), enqueue: (items: Parameters<typeof enqueue>[1]) => enqueue(store, items, new Date()) };
   const failed: string[] = [];
   const attempt = async (name: string, work: () => Promise<boolean>) => {
     try {
@@ -139,7 +139,7 @@ describe('a 403 on subscribe', () => {
       store,
       log: createLogger({ level: 'error' }),
       now: () => new Date(now),
-      enqueue: (key: string, message: Parameters<typeof enqueueOnce>[2], at: Date) => enqueueOnce(store, key, message, at),
+      enqueue: (items: Parameters<typeof enqueue>[1]) => enqueue(store, items, new Date()),
       notificationUrl: `${receiverUrl}/n`,
       lifecycleNotificationUrl: `${receiverUrl}/l`,
       tenantId: sandbox.tenantId,

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../../src/config.js';
 import type { HandlerDeps } from '../../../src/handlers/deps.js';
-import { createGraphLifecycleHandler, createGraphNotificationsHandler, LIFECYCLE_DEDUPE_WINDOW_MS } from '../../../src/handlers/graph-notifications.js';
+import { createGraphLifecycleHandler, createGraphNotificationsHandler, LIFECYCLE_DEDUPE_WINDOW_MS, MAX_NOTIFICATIONS_PER_POST } from '../../../src/handlers/graph-notifications.js';
 import { createLogger, type LogLevel } from '../../../src/log.js';
 import type { Store } from '../../../src/store/index.js';
 import type { QueueMessage } from '../../../src/store/messages.js';
@@ -72,12 +72,44 @@ describe('POST /api/graph/notifications', () => {
     });
   });
 
-  it('answers duplicates 202 with one message, within a body and across deliveries', async () => {
+  it('writes one message per delivery: the same item twice in a body is one input, a redelivery carries the same dedupe key', async () => {
     const body = collection();
     body.value.push(structuredClone(body.value[0]!));
     expect((await notifications()(request({ body: JSON.stringify(body) }))).status).toBe(202);
     expect((await notifications()(request({ body: fixtureText(EVENT_DELETED) }))).status).toBe(202);
-    expect(await queued()).toHaveLength(1);
+    // The processor drops the second (test/unit/pipeline/message.test.ts): keyed alike, it is one input.
+    const ids = (await queued()).map((m) => (m.kind === 'change' ? m.event.id : m.kind));
+    expect(ids).toHaveLength(2);
+    expect(new Set(ids).size).toBe(1);
+  });
+
+  it('puts every valid item of one POST into one message', async () => {
+    const body = collection();
+    const second = structuredClone(body.value[0]!);
+    second.resourceData.id = 'second-item';
+    body.value.push(second);
+    expect((await notifications()(request({ body: JSON.stringify(body) }))).status).toBe(202);
+    const messages = await queued();
+    expect(messages).toHaveLength(1);
+    expect(messages[0]?.kind === 'batch' && messages[0].items.map((i) => i.kind === 'change' && i.event.outlook?.itemId)).toEqual(['{long_id_string}', 'second-item']);
+  });
+
+  it(`refuses a POST of more than ${MAX_NOTIFICATIONS_PER_POST} items with 413 before looking any up`, async () => {
+    const body = collection();
+    body.value = Array.from({ length: MAX_NOTIFICATIONS_PER_POST + 1 }, (_, n) => ({ ...structuredClone(body.value[0]!), subscriptionId: `made-up-${n}` }));
+    const res = await notifications()(request({ body: JSON.stringify(body) }));
+    expect([res.status, (JSON.parse(res.body) as { code: string }).code]).toEqual([413, 'DS_ERR_BODY_TOO_LARGE']);
+    expect(await queued()).toHaveLength(0);
+  });
+
+  it('logs the drops of one POST as one line of counts', async () => {
+    const body = collection();
+    body.value = Array.from({ length: 300 }, (_, n) => ({ ...structuredClone(body.value[0]!), subscriptionId: `made-up-${n % 3}` }));
+    expect((await notifications()(request({ body: JSON.stringify(body) }))).status).toBe(202);
+    const drops = lines.filter((l) => l.includes('notifications dropped'));
+    expect(drops).toHaveLength(1);
+    expect(JSON.parse(drops[0]!)).toMatchObject({ dropped: 300, of: 300, reasons: { 'unknown-subscription': 300 } });
+    expect(lines.join('\n')).not.toContain('secretClientValue');
   });
 
   it.each([
@@ -131,12 +163,14 @@ describe('POST /api/graph/lifecycle', () => {
     await store.subscriptions.put(lifecycleSubscription());
   });
 
-  it('enqueues a lifecycle notice as its own message kind', async () => {
+  it('enqueues a lifecycle notice as its own message kind; a redelivery is the same notice', async () => {
     const handler = createGraphLifecycleHandler(deps());
     expect((await handler(request({ body: fixtureText(LIFECYCLE_REAUTHORIZE) }))).status).toBe(202);
     expect((await handler(request({ body: fixtureText(LIFECYCLE_REAUTHORIZE) }))).status).toBe(202);
     const messages = await queued();
-    expect(messages).toEqual([
+    expect(messages).toHaveLength(2);
+    expect(messages[1]).toEqual(messages[0]);
+    expect(messages[0]).toEqual(
       {
         kind: 'lifecycle',
         notice: {
@@ -148,7 +182,7 @@ describe('POST /api/graph/lifecycle', () => {
           receivedAt: '2026-01-01T00:00:00.000Z',
         },
       },
-    ]);
+    );
   });
 
   const lifecycleAt = async (at: Date, change: (item: Record<string, unknown>) => void = () => undefined) => {
@@ -166,17 +200,20 @@ describe('POST /api/graph/lifecycle', () => {
     expect(new Set(ids).size).toBe(2);
   });
 
-  it('a redelivery inside the window of the first is a duplicate', async () => {
+  it('a redelivery inside the window of the first has its dedupe key', async () => {
     await lifecycleAt(NOW);
     await lifecycleAt(new Date(NOW.getTime() + LIFECYCLE_DEDUPE_WINDOW_MS - 1));
-    expect(await queued()).toHaveLength(1);
+    const ids = await noticeIds();
+    expect(ids).toHaveLength(2);
+    expect(new Set(ids).size).toBe(1);
   });
 
-  it("Graph's own notification id, when present, decides: the same id later is a duplicate, another id at once is not", async () => {
+  it("Graph's own notification id, when present, decides: the same id later has the same key, another id at once does not", async () => {
     await lifecycleAt(NOW, (item) => (item.id = 'notice-1'));
     await lifecycleAt(new Date(NOW.getTime() + 10 * LIFECYCLE_DEDUPE_WINDOW_MS), (item) => (item.id = 'notice-1'));
     await lifecycleAt(NOW, (item) => (item.id = 'notice-2'));
     expect(await noticeIds()).toEqual([
+      'lifecycle:e3898f08-5cd0-4a6a-80fc-6addbfb73b7b:reauthorizationRequired:2019-09-18T00:52:45.9696658+00:00:notice-1',
       'lifecycle:e3898f08-5cd0-4a6a-80fc-6addbfb73b7b:reauthorizationRequired:2019-09-18T00:52:45.9696658+00:00:notice-1',
       'lifecycle:e3898f08-5cd0-4a6a-80fc-6addbfb73b7b:reauthorizationRequired:2019-09-18T00:52:45.9696658+00:00:notice-2',
     ]);

@@ -84,15 +84,47 @@ describe('store over Azurite', () => {
     expect(await store.tombstones.get({ side: 'crm', entity: 'appointment', id: itemId })).toBeNull();
   });
 
-  it('claims a dedupe key once it is enqueued, and again while it is not', async () => {
+  it('gives a dedupe key to the first message that claims it, and to that message again on redelivery', async () => {
     const first = new Date('2026-01-01T00:00:00Z');
-    const retry = new Date('2026-01-01T00:05:00Z');
-    expect(await store.dedupe.claim('k1', first)).toEqual({ key: 'k1', enqueued: false, firstSeenAt: first.toISOString() });
-    // The first enqueue failed: a retry must still go through, and keeps the first sighting's time.
-    const claimed = await store.dedupe.claim('k1', retry);
-    expect(claimed).toEqual({ key: 'k1', enqueued: false, firstSeenAt: first.toISOString() });
-    await store.dedupe.markEnqueued('k1', claimed!);
-    expect(await store.dedupe.claim('k1', retry)).toBeNull();
+    const later = new Date('2026-01-01T00:05:00Z');
+    expect(await store.dedupe.claim('k1', 'message-a', first)).toBe(true);
+    // The same message redelivered (a crash, a failed attempt) still handles its input.
+    expect(await store.dedupe.claim('k1', 'message-a', later)).toBe(true);
+    // Another message holding the same input (a sender's redelivery) does not.
+    expect(await store.dedupe.claim('k1', 'message-b', later)).toBe(false);
+    expect(await store.dedupe.claim('k2', 'message-b', later)).toBe(true);
+  });
+
+  it('keeps a decision record larger than one entity (a 2,000-attendee meeting) whole, by event, by record and as recent, and rewrites it', async () => {
+    const targets = Array.from({ length: 2000 }, (_, n) => ({
+      side: 'outlook' as const,
+      role: 'attendee' as const,
+      crmUserId: `00000000-0000-0000-0000-${String(n).padStart(12, '0')}`,
+      userId: `user-${n}`,
+      itemKind: 'event' as const,
+      itemId: `AAMkAGI2TG93AAA${'x'.repeat(140)}${n}=`,
+      method: 'delete' as const,
+    }));
+    const { store } = testStore(azurite().connectionString);
+    const large: DecisionRecord = { ...decision('big', '2026-01-03T00:00:00.000Z'), action: 'propagate', targets };
+    // More than the 15 string properties of 64 KiB one entity holds.
+    expect(JSON.stringify(large).length).toBeGreaterThan(450_000);
+    await store.decisions.put(large);
+    expect(await store.decisions.getByEvent('big')).toEqual(large);
+    const outcomes = targets.map((_, n) => ({ targetIndex: n, status: 'done' as const, httpStatus: 204, code: null, detail: 'HTTP 204', at: '2026-01-03T00:00:01.000Z' }));
+    const executed: DecisionRecord = { ...large, status: 'executed', outcomes };
+    await store.decisions.put(executed);
+    expect(await store.decisions.getByEvent('big')).toEqual(executed);
+    expect(await store.decisions.listByRecord('appointment:r1', 10)).toEqual([executed]);
+    expect((await store.decisions.listRecent(10)).map((d) => d.outcomes.length)).toEqual([2000]);
+  });
+
+  it('stores a claim-checked input until it is removed', async () => {
+    const item = { kind: 'lifecycle' as const, notice: { id: 'n1', subscriptionId: 's1', lifecycleEvent: 'missed' as const, tenantId: null, subscriptionExpirationDateTime: null, receivedAt: '2026-01-01T00:00:00.000Z' } };
+    const claimId = await store.claims.put(item, new Date('2026-01-01T00:00:00Z'));
+    expect(await store.claims.get(claimId)).toEqual(item);
+    await store.claims.remove(claimId);
+    expect(await store.claims.get(claimId)).toBeNull();
   });
 
   it('lists decisions newest first, by record and overall, and finds one by event', async () => {

@@ -9,11 +9,12 @@ import { testConfig } from '../../helpers/store.js';
 
 const testAzurite = useTestAzurite();
 const TTL = 30_000;
+const UNKNOWN_TTL = 5_000;
 
 let clock: number;
 let table: TypedTable<typeof GraphSubscription>;
 /** A subscription store as one process holds it; two of them over one table are two processes. */
-const processStore = (maxEntries = 100): SubscriptionStore => createSubscriptionStore(table, { ttlMs: TTL, maxEntries, now: () => clock });
+const processStore = (maxEntries = 100): SubscriptionStore => createSubscriptionStore(table, { ttlMs: TTL, unknownTtlMs: UNKNOWN_TTL, maxEntries, now: () => clock });
 
 beforeEach(() => {
   clock = 1_000_000;
@@ -30,7 +31,7 @@ describe('subscription cache', () => {
       reads += 1;
       return store.get(id);
     };
-    const cache = createSubscriptionCache(countedRead, { ttlMs: TTL, maxEntries: 100, now: () => clock });
+    const cache = createSubscriptionCache(countedRead, { ttlMs: TTL, unknownTtlMs: UNKNOWN_TTL, maxEntries: 100, now: () => clock });
     const first = await Promise.all([cache.get('{subscription_guid}'), cache.get('{subscription_guid}')]);
     expect(first.map((s) => s?.clientState)).toEqual(['secretClientValue', 'secretClientValue']);
     clock += TTL - 1;
@@ -51,8 +52,27 @@ describe('subscription cache', () => {
     clock += TTL;
     expect(await receiver.getCached('{subscription_guid}')).toBeNull();
     await manager.put(fixtureSubscription({ clientState: 'recreated-secret' }));
-    // Unknown ids are not cached: a subscription stored elsewhere is accepted at once.
+    // Unknown ids are remembered briefly: a subscription stored elsewhere is accepted within UNKNOWN_TTL.
+    expect(await receiver.getCached('{subscription_guid}')).toBeNull();
+    clock += UNKNOWN_TTL;
     expect((await receiver.getCached('{subscription_guid}'))?.clientState).toBe('recreated-secret');
+  });
+
+  it('reads an unknown id once per UNKNOWN_TTL, however often it is asked for', async () => {
+    const store = processStore();
+    let reads = 0;
+    const cache = createSubscriptionCache(
+      (id: string) => {
+        reads += 1;
+        return store.get(id);
+      },
+      { ttlMs: TTL, unknownTtlMs: UNKNOWN_TTL, maxEntries: 100, now: () => clock },
+    );
+    for (let i = 0; i < 50; i++) expect(await cache.get('made-up')).toBeNull();
+    expect(reads).toBe(1);
+    clock += UNKNOWN_TTL;
+    await cache.get('made-up');
+    expect(reads).toBe(2);
   });
 
   it("forgets an entry at once when this process's store writes or removes the subscription", async () => {
