@@ -8,7 +8,12 @@ import { DeleteSyncError } from '../errors.js';
 import { attributesOf, crmRef, overlayAttributes, readDate, readOption, readPartyList, readReference, readString, type AttributeMap } from './dataverse-values.js';
 import type { Change, CrmRef, CrmSnapshot, DomainEvent, EntityKind } from './event.js';
 
-const CHANGE_BY_MESSAGE: Readonly<Record<string, Change>> = { Delete: 'deleted', Create: 'created', Update: 'updated' };
+/** A Map, not an object: a MessageName of `constructor` or `__proto__` must find nothing. */
+const CHANGE_BY_MESSAGE: ReadonlyMap<string, Change> = new Map([
+  ['Delete', 'deleted'],
+  ['Create', 'created'],
+  ['Update', 'updated'],
+]);
 const TRACKED_ENTITIES: ReadonlySet<string> = new Set(['appointment', 'task', 'email', 'contact']);
 /** Dataverse writes the empty GUID for "no Entra identity"; acting as it would be wrong. */
 const EMPTY_GUID = '00000000-0000-0000-0000-000000000000';
@@ -18,7 +23,7 @@ export function entityKindOf(logicalName: string): EntityKind {
 }
 
 function changeOf(messageName: string): Change {
-  const change = CHANGE_BY_MESSAGE[messageName];
+  const change = CHANGE_BY_MESSAGE.get(messageName);
   if (change === undefined) {
     throw new DeleteSyncError('DS_ERR_UNSUPPORTED_MESSAGE', `Message ${JSON.stringify(messageName)} is not handled (only Create, Update, Delete)`, {
       field: 'MessageName',
