@@ -1,7 +1,7 @@
 /**
  * POST /api/graph/notifications and /api/graph/lifecycle. First the validation handshake; then every item
  * is checked against its stored subscription (known, clientState equal to that subscription's own
- * secret, expected tenant) — valid ones are deduped and enqueued, invalid ones dropped and logged
+ * secret, expected tenant; a change's resource naming that subscription's mailbox and item kind) — valid ones are deduped and enqueued, invalid ones dropped and logged
  * without secrets. Graph wants 2xx within 3 s and retries 5xx, so a storage failure answers 503.
  */
 import type { ChangeNotification, LifecycleNotification } from '../contracts/graph.js';
@@ -10,7 +10,8 @@ import {
   parseLifecycleCollection,
   parseNotificationCollection,
 } from '../domain/normalize-graph.js';
-import { isDeleteSyncError } from '../errors.js';
+import type { DomainEvent } from '../domain/event.js';
+import { DeleteSyncError, isDeleteSyncError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { GraphSubscription } from '../store/subscriptions.js';
 import type { QueueMessage } from '../store/messages.js';
@@ -73,7 +74,7 @@ async function acceptVerified<T extends Notice>(
   items: T[],
   deps: HandlerDeps,
   log: Logger,
-  toAccepted: (item: T) => Accepted,
+  toAccepted: (item: T, subscription: GraphSubscription) => Accepted,
 ): Promise<Map<string, QueueMessage>> {
   // The same item twice in one body is one message: keyed by dedupe key before the store sees it.
   const accepted = new Map<string, QueueMessage>();
@@ -84,7 +85,7 @@ async function acceptVerified<T extends Notice>(
       continue;
     }
     try {
-      const { key, message } = toAccepted(item);
+      const { key, message } = toAccepted(item, verdict.subscription);
       accepted.set(key, message);
     } catch (error) {
       if (!isDeleteSyncError(error)) throw error;
@@ -98,7 +99,7 @@ function createGraphHandler<T extends Notice>(
   deps: HandlerDeps,
   name: string,
   parse: (body: Buffer) => T[],
-  toAccepted: (item: T, receivedAt: Date) => Accepted,
+  toAccepted: (item: T, receivedAt: Date, subscription: GraphSubscription) => Accepted,
 ): Handler {
   const log = deps.log.child({ handler: name });
   return async (request: HandlerRequest) => {
@@ -111,7 +112,7 @@ function createGraphHandler<T extends Notice>(
       assertBodySize(request, deps.config.maxBodyBytes);
       assertJsonContent(request);
       const receivedAt = deps.now();
-      const accepted = await acceptVerified(parse(request.rawBody), deps, log, (item) => toAccepted(item, receivedAt));
+      const accepted = await acceptVerified(parse(request.rawBody), deps, log, (item, subscription) => toAccepted(item, receivedAt, subscription));
       const results = await Promise.all(
         [...accepted].map(([key, message]) => enqueueOnce(deps.store, key, message, receivedAt)),
       );
@@ -129,9 +130,22 @@ function createGraphHandler<T extends Notice>(
   };
 }
 
+/**
+ * One subscription's clientState vouches for its own mailbox and item kind only: a notification whose
+ * resource names another mailbox or kind is dropped (DS_ERR_FORBIDDEN), so knowing one secret does not
+ * let a caller act for any mailbox.
+ */
+function assertResourceOfSubscription(event: DomainEvent, subscription: GraphSubscription): void {
+  const outlook = event.outlook;
+  if (outlook === undefined || outlook.userId.toLowerCase() !== subscription.userId.toLowerCase() || outlook.itemKind !== subscription.itemKind) {
+    throw new DeleteSyncError('DS_ERR_FORBIDDEN', "Notification resource is outside its subscription's mailbox or item kind", { field: 'resource' });
+  }
+}
+
 export function createGraphNotificationsHandler(deps: HandlerDeps): Handler {
-  return createGraphHandler(deps, 'graph-notifications', parseNotificationCollection, (item, receivedAt) => {
+  return createGraphHandler(deps, 'graph-notifications', parseNotificationCollection, (item, receivedAt, subscription) => {
     const event = normalizeGraphNotification(item, receivedAt);
+    assertResourceOfSubscription(event, subscription);
     return { key: event.id, message: { kind: 'change', event } };
   });
 }

@@ -112,7 +112,7 @@ describe('loadConfig', () => {
 
   it('requires the organization allow-list when running in Azure (WEBSITE_SITE_NAME / WEBSITE_INSTANCE_ID set by the platform)', () => {
     expect(loadConfig({}).dataverse.allowedOrganizations).toEqual([]);
-    for (const platform of [{ WEBSITE_SITE_NAME: 'func-delete-sync' }, { WEBSITE_INSTANCE_ID: 'abc123' }]) {
+    for (const platform of [{ WEBSITE_SITE_NAME: 'func-delete-sync' }, { WEBSITE_INSTANCE_ID: 'abc123' }] as Record<string, string>[]) {
       expect(configError(platform).field).toBe('DATAVERSE_ALLOWED_ORGANIZATIONS');
       expect(configError({ ...platform, DATAVERSE_ALLOWED_ORGANIZATIONS: ' , ' }).field).toBe('DATAVERSE_ALLOWED_ORGANIZATIONS');
       expect(loadConfig({ ...platform, DATAVERSE_ALLOWED_ORGANIZATIONS: '00000000-0000-0000-0000-0000000000d1' }).dataverse.allowedOrganizations).toEqual(['00000000-0000-0000-0000-0000000000d1']);
