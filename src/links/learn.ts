@@ -14,7 +14,7 @@ import { z } from 'zod';
 import type { DataverseClient } from '../dataverse/client.js';
 import type { CrmSnapshot, DomainEvent, OutlookEventDetail, OutlookItemKind } from '../domain/event.js';
 import type { Link, LinkRole } from '../domain/link.js';
-import { mergeSnapshot } from '../domain/snapshot.js';
+import { mergeNewest } from '../domain/snapshot.js';
 import { graphStatus } from '../graph/errors.js';
 import { collectionPath, eqFilter, findEventsByICalUId, iCalUIdFromGlobalObjectId, IMMUTABLE_ID, isSafeICalUId, isSafeInternetMessageId, itemPath, type FoundEvent } from '../graph/items.js';
 import { sameRef } from '../policy/record-state.js';
@@ -199,7 +199,7 @@ export function createLinkLearner(deps: LinkLearnerDeps): LinkLearner {
 
   async function fromCrmChange(crm: NonNullable<DomainEvent['crm']>): Promise<void> {
     const stored = await store.snapshots.get(crm.ref);
-    const record = crm.snapshot === null ? stored : mergeSnapshot(stored, crm.snapshot);
+    const record = crm.snapshot === null ? stored : mergeNewest(stored, crm.snapshot);
     if (record === null) return;
     if (crm.ref.entity === 'appointment' && record.globalObjectId) await linkMeeting(record, record.globalObjectId);
     if (crm.ref.entity === 'email' && record.messageId) await linkEmail(record, record.messageId);

@@ -7,7 +7,7 @@
  */
 import type { CrmRef, CrmSnapshot, DomainEvent } from '../domain/event.js';
 import type { Link } from '../domain/link.js';
-import { mergeSnapshot } from '../domain/snapshot.js';
+import { mergeNewest } from '../domain/snapshot.js';
 import { DeleteSyncError } from '../errors.js';
 import { factsFor } from '../policy/facts.js';
 import { sameId } from '../policy/record-state.js';
@@ -49,7 +49,7 @@ async function crmFacts(event: DomainEvent & { crm: NonNullable<DomainEvent['crm
   const { ref, snapshot } = event.crm;
   const stored = snapshot === null || event.change === 'updated' ? await store.snapshots.get(ref) : null;
   let record = snapshot ?? stored;
-  if (snapshot !== null && event.change !== 'deleted') record = event.change === 'updated' ? mergeSnapshot(stored, snapshot) : snapshot;
+  if (snapshot !== null && event.change !== 'deleted') record = event.change === 'updated' ? mergeNewest(stored, snapshot) : snapshot;
   // Read now, the values are the record's current ones: newer than the event, never older.
   const read = readSnapshot !== undefined && needsRead(event, record) ? await readSnapshot(ref) : null;
   if (read !== null) record = read;
