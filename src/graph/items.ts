@@ -12,6 +12,7 @@
  */
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { DeleteSyncError } from '../errors.js';
+import { graphStatus } from './errors.js';
 import type { OutlookItemKind } from '../domain/event.js';
 import type { ItemOp } from './batch.js';
 
@@ -104,22 +105,39 @@ export function eqFilter(property: string, value: string, accept: (value: string
   return encodeURIComponent(`${property} eq '${value.replace(/'/g, "''")}'`);
 }
 
-/** Events in a mailbox whose iCalUId equals `iCalUId` (normally zero or one). */
-export async function findEventsByICalUId(client: Client, userId: string, iCalUId: string): Promise<FoundEvent[]> {
-  const page = (await client
-    .api(collectionPath(userId, 'event'))
-    .headers(IMMUTABLE_ID)
-    .filter(eqFilter('iCalUId', iCalUId, isSafeICalUId))
-    .select(['id', 'iCalUId', 'isOrganizer', 'isCancelled', 'type', 'organizer'])
-    .get()) as { value?: (Partial<Omit<FoundEvent, 'organizerAddress'>> & { organizer?: { emailAddress?: { address?: string } } })[] };
-  return (page.value ?? []).map((e) => ({
+const FOUND_SELECT = ['id', 'iCalUId', 'isOrganizer', 'isCancelled', 'type', 'organizer'];
+type FoundRow = Partial<Omit<FoundEvent, 'organizerAddress'>> & { organizer?: { emailAddress?: { address?: string } } };
+
+function foundEvent(e: FoundRow): FoundEvent {
+  return {
     id: String(e.id),
     iCalUId: String(e.iCalUId),
     isOrganizer: e.isOrganizer === true,
     isCancelled: e.isCancelled === true,
     type: e.type ?? null,
     organizerAddress: e.organizer?.emailAddress?.address?.toLowerCase() ?? null,
-  }));
+  };
+}
+
+/** One event by id; null when Graph answers 404 (the item is gone, or never was in this mailbox). */
+export async function getEvent(client: Client, userId: string, itemId: string): Promise<FoundEvent | null> {
+  try {
+    return foundEvent((await client.api(itemPath({ userId, itemKind: 'event', itemId, listId: null })).headers(IMMUTABLE_ID).select(FOUND_SELECT).get()) as FoundRow);
+  } catch (error) {
+    if (graphStatus(error) === 404) return null;
+    throw error;
+  }
+}
+
+/** Events in a mailbox whose iCalUId equals `iCalUId` (normally zero or one). */
+export async function findEventsByICalUId(client: Client, userId: string, iCalUId: string): Promise<FoundEvent[]> {
+  const page = (await client
+    .api(collectionPath(userId, 'event'))
+    .headers(IMMUTABLE_ID)
+    .filter(eqFilter('iCalUId', iCalUId, isSafeICalUId))
+    .select(FOUND_SELECT)
+    .get()) as { value?: FoundRow[] };
+  return (page.value ?? []).map(foundEvent);
 }
 
 /** The Graph contact fields the service writes when a contact comes back to its owner's mailbox. */
