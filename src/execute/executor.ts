@@ -239,7 +239,10 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     if (own === undefined) return { address: facts.record?.organizer?.address?.toLowerCase() ?? null };
     try {
       const copy = own.found ?? (await outlook.getEvent(own.ref.userId, own.ref.itemId));
-      return { address: copy?.organizerAddress ?? null };
+      // A linked organizer copy that is another meeting than the body's globalobjectid names vouches for nothing.
+      const iCalUId = facts.record?.globalObjectId ? iCalUIdFromGlobalObjectId(facts.record.globalObjectId) : null;
+      if (copy === null || (iCalUId !== null && copy.iCalUId !== iCalUId)) return { address: null };
+      return { address: copy.organizerAddress };
     } catch {
       return { address: null }; // Not known: attendee copies found by iCalUId are then left alone.
     }

@@ -47,7 +47,8 @@ function needsRead(event: DomainEvent & { crm: NonNullable<DomainEvent['crm']> }
 
 async function crmFacts(event: DomainEvent & { crm: NonNullable<DomainEvent['crm']> }, store: Store, readSnapshot?: ReadSnapshot): Promise<Facts> {
   const { ref, snapshot } = event.crm;
-  const stored = snapshot === null || event.change === 'updated' ? await store.snapshots.get(ref) : null;
+  // Deletes read the stored snapshot too: whether the service saw the record before decides if a body may name targets.
+  const stored = snapshot === null || event.change !== 'created' ? await store.snapshots.get(ref) : null;
   let record = snapshot ?? stored;
   if (snapshot !== null && event.change !== 'deleted') record = event.change === 'updated' ? mergeNewest(stored, snapshot) : snapshot;
   // Read now, the values are the record's current ones: newer than the event, never older.
@@ -55,7 +56,7 @@ async function crmFacts(event: DomainEvent & { crm: NonNullable<DomainEvent['crm
   if (read !== null) record = read;
   if ((snapshot !== null || read !== null) && event.change !== 'deleted' && record !== null) await store.snapshots.put(record);
   const links = await store.links.listByRecord(ref);
-  return { ...factsFor(event, { record, links }), record };
+  return { ...factsFor(event, { record, links, seenBefore: stored !== null || links.length > 0 }), record };
 }
 
 async function outlookFacts(event: DomainEvent & { outlook: NonNullable<DomainEvent['outlook']> }, store: Store): Promise<Facts> {

@@ -20,7 +20,8 @@ function crmRule(facts: Facts, now: Date): RuleId {
   if (record === null || record.statecode === null) return 'crm.unknown-state';
   if (entity === 'task') return isActive('task', record.statecode) ? 'crm.task.active' : 'crm.task.inactive';
   if (!isActive('appointment', record.statecode)) return 'crm.appointment.inactive';
-  return startsAfter(record, now) ? 'crm.appointment.active.future' : 'crm.appointment.active.past';
+  if (!startsAfter(record, now)) return 'crm.appointment.active.past';
+  return facts.seenBefore === true ? 'crm.appointment.active.future' : 'crm.appointment.never-seen';
 }
 
 function outlookRule(facts: Facts, now: Date, policy: PolicyConfig): RuleId {

@@ -40,6 +40,14 @@ export const RULES = [
     reason: 'Deleted in CRM: an active appointment whose start is not in the future stays in Outlook.',
   },
   {
+    id: 'crm.appointment.never-seen',
+    deletedIn: 'crm',
+    record: 'Active appointment, future, that the service never saw before its delete',
+    action: 'skip',
+    reason:
+      'Deleted in CRM, but the service never saw this appointment before (no stored snapshot, no linked copy): a delete body alone does not make a meeting in anyone\'s mailbox a target; nothing is deleted.',
+  },
+  {
     id: 'crm.appointment.inactive',
     deletedIn: 'crm',
     record: 'Completed / Canceled appointment',

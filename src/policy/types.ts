@@ -27,6 +27,12 @@ export const Facts = z.object({
   actor: Actor.nullable(),
   /** Mailbox copies known to be linked to the record. */
   links: z.array(Link),
+  /**
+   * CRM deletes: the service knew the record before this event (a stored snapshot or a link). A body
+   * alone — any record id, any globalobjectid — never makes a meeting a target. Absent in records
+   * decided before this fact existed.
+   */
+  seenBefore: z.boolean().optional(),
 });
 
 export const TargetRole = z.enum(['organizer', 'attendee', 'owner', 'linked']);

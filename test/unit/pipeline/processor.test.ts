@@ -56,8 +56,18 @@ const organizerLink = (): Link => ({
   updatedAt: RECEIVED.toISOString(),
 });
 
+/** The service saw the record before its delete (its Create stored the snapshot), so the delete may name targets. */
+const seenBefore = () => store.snapshots.put(crmDelete().crm!.snapshot!);
+
 describe('processEvent: CRM deletes', () => {
+  it('a delete of a record never seen before (no snapshot, no link) is skipped, whatever its body names', async () => {
+    const record = await processEvent(crmDelete(), deps());
+    expect(record).toMatchObject({ ruleId: 'crm.appointment.never-seen', action: 'skip', targets: [] });
+    expect(record.facts?.seenBefore).toBe(false);
+  });
+
   it('decides from the pre-image and writes the decision record with ids only', async () => {
+    await seenBefore();
     const record = await processEvent(crmDelete(), deps());
     expect(record.ruleId).toBe('crm.appointment.active.future');
     expect(record.action).toBe('propagate');
@@ -154,6 +164,7 @@ describe('the executor seam', () => {
         targetIndex, status: 'done' as const, httpStatus: 204, code: null, detail: null, at: BEFORE_START.toISOString(),
       }));
     };
+    await seenBefore();
     const record = await processEvent(crmDelete(), deps({ execute }));
     expect(record.status).toBe('executed');
     expect(record.outcomes).toHaveLength(record.targets.length);
@@ -165,6 +176,7 @@ describe('the executor seam', () => {
     const failing: Execute = async () => {
       throw new Error('mailbox busy');
     };
+    await seenBefore();
     await expect(processEvent(crmDelete(), deps({ execute: failing }))).rejects.toThrow('mailbox busy');
     const decided = await store.decisions.getByEvent(crmDelete().id);
     expect(decided?.status).toBe('decided');

@@ -12,8 +12,9 @@ export const APPOINTMENT_ID = '00000000-0000-0000-0000-0000000a0001';
 /** The organizer and owner in the reconstructed Delete fixture. */
 export const ORGANIZER_CRM_ID = '00000000-0000-0000-0000-0000000000a1';
 
+/** A CRM delete of a record the service saw before (seenBefore), unless `lookedUp` says otherwise. */
 export function crmFacts(body: unknown, lookedUp: LookedUp = {}, headers: Record<string, string> = {}): Facts {
-  return factsFor(normalizeDataverseWebhook(body, headers, NOW), lookedUp);
+  return factsFor(normalizeDataverseWebhook(body, headers, NOW), { seenBefore: true, ...lookedUp });
 }
 
 /** The CRM record as the store would hold it: the snapshot a Delete body's pre-image yields. */
