@@ -34,6 +34,7 @@ export interface RuntimeOptions {
     handleLifecycle?: QueueHandlerDeps['handleLifecycle'];
     learnLinks?: QueueHandlerDeps['learnLinks'];
     readSnapshot?: QueueHandlerDeps['readSnapshot'];
+    outlookLookups?: QueueHandlerDeps['outlookLookups'];
   };
 }
 

@@ -140,6 +140,7 @@ export function outlookDeleteFromDelta(
   itemId: string,
   listId: string | null,
   receivedAt: Date,
+  removedReason: 'deleted' | 'changed' | null = null,
 ): DomainEvent {
   return {
     id: `graph-delta:${userId}:${itemKind}:${itemId}:deleted`,
@@ -156,6 +157,7 @@ export function outlookDeleteFromDelta(
       resource: resourceOf(userId, itemKind, itemId, listId),
       etag: null,
       listId,
+      removedReason,
     },
   };
 }

@@ -119,6 +119,17 @@ function foundEvent(e: FoundRow): FoundEvent {
   };
 }
 
+/** Whether Graph still returns the item by its id (404: gone). */
+export async function itemExists(client: Client, ref: OutlookItemRef): Promise<boolean> {
+  try {
+    await client.api(itemPath(ref)).headers(IMMUTABLE_ID).select(['id']).get();
+    return true;
+  } catch (error) {
+    if (graphStatus(error) === 404) return false;
+    throw error;
+  }
+}
+
 /** One event by id; null when Graph answers 404 (the item is gone, or never was in this mailbox). */
 export async function getEvent(client: Client, userId: string, itemId: string): Promise<FoundEvent | null> {
   try {

@@ -155,6 +155,50 @@ export const RULES = [
     action: 'skip',
     reason: 'Deleted in Outlook: the item is not linked to any CRM record; there is nothing to delete in CRM.',
   },
+  // ── Outlook deletes the service could not confirm (a `deleted` notification names no actor or reason) ──
+  {
+    id: 'outlook.unconfirmed.unchecked',
+    deletedIn: 'outlook',
+    record: 'Open appointment or task, delete not checked',
+    action: 'skip',
+    reason: 'Deleted in Outlook, but the delete could not be checked (Graph and CRM were not read): nothing is deleted in CRM.',
+  },
+  {
+    id: 'outlook.unconfirmed.left-view',
+    deletedIn: 'outlook',
+    record: 'Item that delta reports removed for reason "changed"',
+    action: 'skip',
+    reason: 'Removed from the synced collection for reason "changed" (it left the collection or view; it was not deleted): the CRM record stays.',
+  },
+  {
+    id: 'outlook.unconfirmed.item-present',
+    deletedIn: 'outlook',
+    record: 'Item Graph still returns by its id',
+    action: 'skip',
+    reason: 'Reported deleted in Outlook, but Graph still returns the item by its id: it was not deleted, so the CRM record stays.',
+  },
+  {
+    id: 'outlook.unconfirmed.moved',
+    deletedIn: 'outlook',
+    record: 'Meeting still in the mailbox under the same iCalUId',
+    action: 'skip',
+    reason: 'Reported deleted in Outlook, but the same meeting (same iCalUId) is still in the mailbox — moved to another calendar or re-created: the CRM record stays.',
+  },
+  {
+    id: 'outlook.unconfirmed.crm-gone',
+    deletedIn: 'outlook',
+    record: 'CRM record that no longer exists',
+    action: 'skip',
+    reason: 'Deleted in Outlook; the CRM record no longer exists, so there is nothing to delete in CRM.',
+  },
+  {
+    id: 'outlook.unconfirmed.crm-changed',
+    deletedIn: 'outlook',
+    record: 'CRM record no longer active, or no longer this user\'s',
+    action: 'skip',
+    reason:
+      "Deleted in Outlook, but the CRM record as it is now is no longer active or no longer has this user as organizer (appointment) or owner (task), or changed so since the link was learned: server-side sync removes such items from a mailbox itself, so this is not taken as the user's delete; the CRM record stays.",
+  },
   {
     id: 'outlook.unknown-actor',
     deletedIn: 'outlook',

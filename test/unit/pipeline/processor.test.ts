@@ -125,7 +125,14 @@ describe('processEvent: Outlook deletes', () => {
   it('finds the record through the link and the role from the snapshot parties', async () => {
     await store.links.put(organizerLink());
     await store.snapshots.put(crmDelete().crm!.snapshot!);
-    const record = await processEvent(outlookDelete(), deps());
+    // Without Graph and CRM to ask, the delete cannot be confirmed: a skip of its own.
+    expect((await processEvent(outlookDelete(), deps())).ruleId).toBe('outlook.unconfirmed.unchecked');
+    ({ store } = testStore(testAzurite().connectionString));
+    await store.links.put(organizerLink());
+    await store.snapshots.put(crmDelete().crm!.snapshot!);
+    // Confirmed: the item is gone, nowhere else in the mailbox, and CRM holds the record as stored.
+    const confirming = { outlookLookups: { itemExists: async () => false, eventIdsByICalUId: async () => [] }, readSnapshot: (ref: typeof APPOINTMENT) => store.snapshots.get(ref) };
+    const record = await processEvent(outlookDelete(), deps(confirming));
     expect(record.facts?.crmRef).toEqual(APPOINTMENT);
     // The link said attendee; the snapshot names this CRM user as organizer, which wins.
     expect(record.facts?.actor).toEqual({ role: 'organizer', userId: '{user_guid}', crmUserId: ORGANIZER_CRM_USER });
