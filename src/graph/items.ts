@@ -10,7 +10,7 @@
  * that iCalUId differs for each occurrence of a recurring series, so this finds single meetings and
  * series masters, not individual occurrences.
  */
-import type { Client } from '@microsoft/microsoft-graph-client';
+import { RetryHandlerOptions, type Client } from '@microsoft/microsoft-graph-client';
 import { DeleteSyncError } from '../errors.js';
 import { graphStatus } from './errors.js';
 import type { OutlookItemKind } from '../domain/event.js';
@@ -106,6 +106,12 @@ export function eqFilter(property: string, value: string, accept: (value: string
 }
 
 const FOUND_SELECT = ['id', 'iCalUId', 'isOrganizer', 'isCancelled', 'type', 'organizer'];
+
+/**
+ * Look-ups a decision waits on answer a 429 at once instead of the SDK sleeping for its Retry-After
+ * (an hour, in a throttling storm): the caller turns it into a pending target or a retried message.
+ */
+const NO_SDK_RETRY = [new RetryHandlerOptions(0, 0)];
 type FoundRow = Partial<Omit<FoundEvent, 'organizerAddress'>> & { organizer?: { emailAddress?: { address?: string } } };
 
 function foundEvent(e: FoundRow): FoundEvent {
@@ -122,7 +128,7 @@ function foundEvent(e: FoundRow): FoundEvent {
 /** Whether Graph still returns the item by its id (404: gone). */
 export async function itemExists(client: Client, ref: OutlookItemRef): Promise<boolean> {
   try {
-    await client.api(itemPath(ref)).headers(IMMUTABLE_ID).select(['id']).get();
+    await client.api(itemPath(ref)).headers(IMMUTABLE_ID).middlewareOptions(NO_SDK_RETRY).select(['id']).get();
     return true;
   } catch (error) {
     if (graphStatus(error) === 404) return false;
@@ -133,7 +139,7 @@ export async function itemExists(client: Client, ref: OutlookItemRef): Promise<b
 /** One event by id; null when Graph answers 404 (the item is gone, or never was in this mailbox). */
 export async function getEvent(client: Client, userId: string, itemId: string): Promise<FoundEvent | null> {
   try {
-    return foundEvent((await client.api(itemPath({ userId, itemKind: 'event', itemId, listId: null })).headers(IMMUTABLE_ID).select(FOUND_SELECT).get()) as FoundRow);
+    return foundEvent((await client.api(itemPath({ userId, itemKind: 'event', itemId, listId: null })).headers(IMMUTABLE_ID).middlewareOptions(NO_SDK_RETRY).select(FOUND_SELECT).get()) as FoundRow);
   } catch (error) {
     if (graphStatus(error) === 404) return null;
     throw error;
@@ -145,6 +151,7 @@ export async function findEventsByICalUId(client: Client, userId: string, iCalUI
   const page = (await client
     .api(collectionPath(userId, 'event'))
     .headers(IMMUTABLE_ID)
+    .middlewareOptions(NO_SDK_RETRY)
     .filter(eqFilter('iCalUId', iCalUId, isSafeICalUId))
     .select(FOUND_SELECT)
     .get()) as { value?: FoundRow[] };
