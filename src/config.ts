@@ -175,7 +175,6 @@ export const REQUIRED_AZURE_SETTINGS = [
   'AzureWebJobsStorage__credential',
   'AzureWebJobsStorage__clientId',
   'DATAVERSE_WEBHOOK_KEY',
-  'DATAVERSE_ALLOWED_ORGANIZATIONS',
   'ADMIN_KEY',
   'GRAPH_TENANT_ID',
 ] as const satisfies readonly (typeof AZURE_SETTING_NAMES)[number][];
