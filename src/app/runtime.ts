@@ -35,6 +35,7 @@ export interface RuntimeOptions {
     learnLinks?: QueueHandlerDeps['learnLinks'];
     readSnapshot?: QueueHandlerDeps['readSnapshot'];
     occurrenceDeletes?: QueueHandlerDeps['occurrenceDeletes'];
+    outlookLookups?: QueueHandlerDeps['outlookLookups'];
   };
 }
 

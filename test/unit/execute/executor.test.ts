@@ -215,6 +215,77 @@ describe('CRM delete of a future meeting → every Outlook copy', () => {
   });
 });
 
+describe("a CRM delete only ever reaches this record's meeting", () => {
+  /** A meeting organized by `organizer` with `guests`, in Outlook only. */
+  function outlookOnlyMeeting(organizer: DirectoryUser, guests: DirectoryUser[]) {
+    const event = s.sandbox.graph.createEvent(organizer.id, {
+      subject: 'Not tracked',
+      ...meetingTimes(3),
+      attendees: guests.map((a) => ({ type: 'required', emailAddress: { address: a.mail, name: a.displayName } })),
+    });
+    return event.iCalUId as string;
+  }
+
+  it("searches by iCalUId but takes only copies of the record's organizer's meeting: another person's meeting is left alone", async () => {
+    const m = await meeting();
+    const [host, ...guests] = attendees.slice(5, 9) as DirectoryUser[];
+    // The record (Olga organizer) carries the globalobjectid of a meeting Olga does not organize.
+    const foreign = outlookOnlyMeeting(host!, [olga, ...guests]);
+    const { decision, facts } = crmDeleteDecision(m);
+    const record = { ...m.snapshot, globalObjectId: foreign, requiredAttendees: [host!, ...guests].map((a) => ({ role: 'required' as const, type: 'systemuser', id: a.systemUserId, address: a.mail })) };
+    decision.targets = [
+      { side: 'outlook', role: 'organizer', crmUserId: olga.systemUserId, userId: null, itemKind: 'event', itemId: null, method: 'delete' },
+      ...[host!, ...guests].map((a): Target => ({ side: 'outlook', role: 'attendee', crmUserId: a.systemUserId, userId: null, itemKind: 'event', itemId: null, method: 'delete' })),
+    ];
+    const outcomes = await executor().execute(decision, { ...facts, record, links: [] }, crmDeleteEvent(`${m.crmId}-foreign`));
+    expect(outcomes[0]).toMatchObject({ status: 'skipped', detail: expect.stringContaining("not the organizer's own copy") });
+    expect(outcomes.slice(1).every((o) => o.status === 'skipped')).toBe(true);
+    expect(s.sandbox.graph.meetingCopies(foreign)).toHaveLength(1 + 1 + guests.length);
+    expect(s.sandbox.deleteLog.entries({ side: 'graph' })).toEqual([]);
+  });
+
+  it('an attendee copy found by iCalUId that names another organizer, or is linked to another record, is not deleted', async () => {
+    const m = await meeting();
+    const [host, guest] = attendees.slice(10, 12) as DirectoryUser[];
+    const foreign = outlookOnlyMeeting(host!, [guest!]);
+    const guestCopy = s.sandbox.graph.meetingCopies(foreign).find((c) => c.userId === guest!.id)!;
+    const { decision, facts } = crmDeleteDecision(m);
+    // The organizer target is not in this decision (say, Olga has no mailbox here): the CRM party's address names the organizer.
+    decision.targets = [{ side: 'outlook', role: 'attendee', crmUserId: guest!.systemUserId, userId: null, itemKind: 'event', itemId: null, method: 'delete' }];
+    const [named] = await executor().execute(decision, { ...facts, record: { ...m.snapshot, globalObjectId: foreign }, links: [] }, crmDeleteEvent(`${m.crmId}-named`));
+    expect(named).toMatchObject({ status: 'skipped', detail: expect.stringContaining('another organizer') });
+
+    const other = { ...m.organizerLink, crm: { entity: 'appointment', id: '00000000-0000-4000-8000-00000000beef' }, userId: guest!.id, itemId: String(guestCopy.event.id), role: 'attendee' as const };
+    await store.links.put(other);
+    const own = m.snapshot.organizer!;
+    const record = { ...m.snapshot, globalObjectId: foreign, organizer: { ...own, address: host!.mail } };
+    const [linked] = await executor().execute(decision, { ...facts, record, links: [] }, crmDeleteEvent(`${m.crmId}-linked`));
+    expect(linked).toMatchObject({ status: 'skipped', detail: expect.stringContaining('linked to another CRM record') });
+    expect(s.sandbox.graph.meetingCopies(foreign)).toHaveLength(2);
+  });
+
+  it("keeps the attendees' copies, and says so, when the organizer's copy could not be deleted", async () => {
+    const m = await meeting();
+    const guests = attendees.slice(13, 16) as DirectoryUser[];
+    const links = [m.organizerLink, ...guests.map((g) => ({ ...m.organizerLink, userId: g.id, crmUserId: g.systemUserId, role: 'attendee' as const, itemId: String(s.sandbox.graph.meetingCopies(m.iCalUId).find((c) => c.userId === g.id)!.event.id) }))];
+    const decision: Decision = {
+      ruleId: 'crm.appointment.active.future',
+      action: 'propagate',
+      reason: 'test',
+      targets: links.map((l, n): Target => ({ side: 'outlook', role: n === 0 ? 'organizer' : 'attendee', crmUserId: l.crmUserId, userId: l.userId, itemKind: 'event', itemId: l.itemId, method: 'delete' })),
+      followUps: [],
+    };
+    // The organizer's mailbox refuses (a 403 is not retried): the organizer's read and delete both fail.
+    s.sandbox.faults.inject('graph', { kind: 'serverError', status: 403 }, { times: 2, key: olga.id });
+    const outcomes = await executor().execute(decision, { origin: 'crm', change: 'deleted', entity: 'appointment', crmRef: m.snapshot.ref, record: m.snapshot, actor: null, links }, crmDeleteEvent(`${m.crmId}-kept`));
+    s.sandbox.faults.reset();
+    expect(outcomes[0]).toMatchObject({ status: 'failed', userId: olga.id });
+    for (const o of outcomes.slice(1)) expect(o).toMatchObject({ status: 'skipped', detail: expect.stringContaining("kept: the organizer's copy was not removed") });
+    expect(s.sandbox.graph.meetingCopies(m.iCalUId).length).toBeGreaterThan(guests.length);
+    expect(s.sandbox.deleteLog.entries({ side: 'graph', via: 'api' }).filter((e) => e.status === 204)).toEqual([]);
+  });
+});
+
 describe('Outlook delete → CRM delete as the user', () => {
   const outlookDelete = (m: Awaited<ReturnType<typeof meeting>>, user: DirectoryUser, role: 'organizer' | 'attendee') => {
     const link: Link = { ...m.organizerLink, userId: user.id, crmUserId: user.systemUserId, role };

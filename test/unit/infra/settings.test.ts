@@ -56,6 +56,8 @@ const NOT_SET_IN_AZURE = {
   AZURE_TENANT_ID: 'app-registration sign-in (self-hosted, CLI); in Azure the managed identity needs no tenant or secret',
   AZURE_CLIENT_SECRET: 'app-registration sign-in (self-hosted, CLI); in Azure there is no client secret',
   AZURE_AUTHORITY_HOST: 'app-registration sign-in in another cloud (self-hosted, CLI)',
+  WEBSITE_SITE_NAME: 'set by the App Service platform on every instance; config.ts reads it to know it runs in Azure (the allow-list is then required)',
+  WEBSITE_INSTANCE_ID: 'set by the App Service platform on every instance; read with WEBSITE_SITE_NAME',
 } as const;
 
 /** Optional in the code, required by the template, because a deployment without them does nothing useful. */

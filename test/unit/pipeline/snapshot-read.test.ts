@@ -34,12 +34,13 @@ async function futureMeeting(): Promise<string> {
   return tenant().sandbox.dataverse.createAppointment({ subject: 'Town hall', start, end: start + 3_600_000, organizer: systemUser(tenant().users.olga), requiredAttendees: [systemUser(tenant().users.alice)] });
 }
 
-/** A webhook body for `id` in the shape of the reconstructed capture, under a new operation. */
+/** A webhook body for `id` in the shape of the reconstructed capture, under a new operation made now. */
 function body(message: 'Create' | 'Update' | 'Delete', id: string): Record<string, unknown> {
   const json = reconstructedDelete();
   const target = (json.InputParameters as { value: Record<string, unknown> }[])[0]!.value;
   target.Id = id;
-  Object.assign(json, { MessageName: message, PrimaryEntityId: id, OperationId: randomUUID() });
+  // Made now, so it is newer than the record as read from CRM (an older one would not override the stored snapshot).
+  Object.assign(json, { MessageName: message, PrimaryEntityId: id, OperationId: randomUUID(), OperationCreatedOn: `/Date(${Date.now() + 1000}+0000)/` });
   return json;
 }
 
