@@ -66,8 +66,9 @@ param syncGroupId string
 @description('Extra mailboxes (Entra object ids, comma-separated) synced besides the group. Optional.')
 param syncUsers string = ''
 
-@description('Dataverse organization ids or names allowed to call the webhook, comma-separated; empty = any.')
-param dataverseAllowedOrganizations string = ''
+@description('Dataverse organization ids allowed to call the webhook, comma-separated (the body\'s OrganizationId is checked). Required: in Azure the service refuses to start without it.')
+@minLength(1)
+param dataverseAllowedOrganizations string
 
 @description('Policy override file, path relative to the app root (shipped in the package); empty = the built-in table.')
 param policyFile string = ''

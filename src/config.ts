@@ -177,6 +177,7 @@ export const REQUIRED_AZURE_SETTINGS = [
   'DATAVERSE_WEBHOOK_KEY',
   'ADMIN_KEY',
   'GRAPH_TENANT_ID',
+  'DATAVERSE_ALLOWED_ORGANIZATIONS',
 ] as const satisfies readonly (typeof AZURE_SETTING_NAMES)[number][];
 
 export type StorageSettings =

@@ -58,6 +58,7 @@ const NOT_SET_IN_AZURE = {
   AZURE_AUTHORITY_HOST: 'app-registration sign-in in another cloud (self-hosted, CLI)',
   WEBSITE_SITE_NAME: 'set by the App Service platform on every instance; config.ts reads it to know it runs in Azure (the allow-list is then required)',
   WEBSITE_INSTANCE_ID: 'set by the App Service platform on every instance; read with WEBSITE_SITE_NAME',
+  OTEL_SERVICE_NAME: 'the telemetry role name override; in Azure the Functions app name (WEBSITE_SITE_NAME) names the role',
 } as const;
 
 /** Optional in the code, required by the template, because a deployment without them does nothing useful. */
