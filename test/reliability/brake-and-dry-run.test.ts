@@ -22,10 +22,10 @@ beforeAll(async () => {
 afterAll(async () => world?.close());
 
 async function cli(...args: string[]): Promise<unknown> {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args, '--json'], {
     cwd: REPO,
     env: { PATH: process.env.PATH ?? '', ...world.env },
-    timeout: 30_000,
+    timeout: 60_000,
   });
   return JSON.parse(stdout) as unknown;
 }
@@ -70,7 +70,7 @@ describe('mass-delete brake', () => {
     expect(present(released, owner).some(Boolean)).toBe(false);
     expect((await crmDeleteDecision(released))?.outcomes.every((o) => o.status === 'done')).toBe(true);
 
-    const discarded = (await cli('discard', '--all')) as { result: string; status: string }[];
+    const discarded = (await cli('discard', '--all', '--yes')) as { result: string; status: string }[];
     expect(discarded.map((d) => [d.result, d.status])).toEqual([
       ['discarded', 'discarded'],
       ['discarded', 'discarded'],

@@ -167,12 +167,13 @@ describe('the real exporter, against a loopback ingestion endpoint', () => {
     expect(dims(decided[0]!)).toMatchObject({ crmRecordId: run.functionsHost.crmRecordId, origin: 'crm', change: 'deleted' });
   });
 
-  it('gives every decision its eventId, Outlook ones (Graph W/"…" ETag) included', () => {
+  it('gives every decision its eventId, Outlook deletes included (one id per mailbox item, however it was reported)', () => {
     const decisions = events(EVENT_NAMES.decision);
     expect(decisions.filter((e) => !dims(e).eventId)).toEqual([]);
     const outlook = decisions.filter((e) => dims(e).origin === 'outlook' && dims(e).change === 'deleted');
     expect(outlook.length).toBeGreaterThan(2);
-    for (const e of outlook) expect(dims(e).eventId).toMatch(/^graph:.+:W\/".+":deleted$/);
+    // A delete reported by a notification or by delta is one input: outlook-deleted:<user>:<kind>:<item>.
+    for (const e of outlook) expect(dims(e).eventId).toMatch(/^outlook-deleted:[^:]+:event:.+$/);
   });
 
   it('links a decision to the request that brought its input (operation_Id)', () => {
