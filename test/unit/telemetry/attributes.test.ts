@@ -19,7 +19,8 @@ describe('safeAttributes', () => {
   });
 
   it("keeps a Graph input's eventId, which ends with the notification's weak ETag W/\"…\"", () => {
-    const [notification] = parseNotificationCollection(fixtureJson('graph', 'notification-event-deleted.reconstructed.json'));
+    // A created/updated notification's input id carries its ETag (a delete's is one id per item: outlook-deleted:…).
+    const [notification] = parseNotificationCollection(fixtureJson('graph', 'notification-message-rich.reconstructed.json'));
     const { id } = normalizeGraphNotification(notification!, new Date('2025-01-01T00:00:00Z'));
     expect(id).toContain('W/"');
     expect(safeAttributes({ eventId: id })).toEqual({ eventId: id });
