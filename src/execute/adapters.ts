@@ -10,8 +10,10 @@ import type { CrmOps, OutlookOps } from './ports.js';
 
 export function graphOutlookOps(client: Client, fanOutOptions: Omit<FanOutOptions, 'deadline'> = {}): OutlookOps {
   const transport = graphBatchTransport(client, fanOutOptions.clock);
+  // One count per mailbox for the process: queue messages run side by side, Outlook allows 4 per mailbox in all.
+  const inFlight = new Map<string, number>();
   return {
-    fanOut: (ops, deadline) => fanOut(transport, ops, { ...fanOutOptions, deadline }),
+    fanOut: (ops, deadline) => fanOut(transport, ops, { ...fanOutOptions, deadline, inFlight }),
     findEventsByICalUId: (userId, iCalUId) => findEventsByICalUId(client, userId, iCalUId),
     getEvent: (userId, itemId) => getEvent(client, userId, itemId),
     createContact: (userId, contact) => createContact(client, userId, contact),

@@ -89,7 +89,15 @@ export interface FanOutOptions {
   backoff?: BackoffOptions;
   /** Observes each batch sent (for metrics and tests). */
   onBatch?: (sent: { size: number; mailboxes: number }) => void;
+  /**
+   * Requests in flight per mailbox, shared by every fan-out of the process (graphOutlookOps makes one), so
+   * concurrent queue messages together stay within `perMailboxConcurrency`; by default this fan-out's own.
+   */
+  inFlight?: Map<string, number>;
 }
+
+/** How often a fan-out held back only by other fan-outs' requests to the same mailboxes looks again. */
+const SHARED_SLOT_POLL_MS = 25;
 
 /** What one item answer means for the op. */
 export type ItemVerdict =
@@ -166,7 +174,7 @@ export async function fanOut(transport: BatchTransport, ops: readonly ItemOp[], 
 
   const outcomes = new Map<string, OpOutcome>();
   let queue: PendingOp[] = ops.map((op) => ({ op, attempts: 0, notBefore: 0, httpStatus: null, code: null, detail: 'not sent' }));
-  const inFlight = new Map<string, number>();
+  const inFlight = options.inFlight ?? new Map<string, number>();
   const running = new Set<Promise<void>>();
 
   const finish = (p: PendingOp, status: OpStatus, detail: string) =>
@@ -248,7 +256,12 @@ export async function fanOut(transport: BatchTransport, ops: readonly ItemOp[], 
       await Promise.race(running);
       continue;
     }
-    const wakeAt = waiting.length > 0 ? Math.min(options.deadline, ...waiting.map((p) => p.notBefore)) : options.deadline;
+    // Ready ops that no batch took are held back by other fan-outs' requests in flight (shared limit): look again soon.
+    const heldBack = queue.length > waiting.length;
+    const wakeAt = Math.min(
+      waiting.length > 0 ? Math.min(options.deadline, ...waiting.map((p) => p.notBefore)) : options.deadline,
+      heldBack ? now + SHARED_SLOT_POLL_MS : Number.POSITIVE_INFINITY,
+    );
     const timer = clock.sleep(Math.max(1, wakeAt - now));
     await (running.size > 0 ? Promise.race([...running, timer]) : timer);
   }

@@ -81,6 +81,34 @@ describe('$batch fan-out against the sandbox', () => {
     expect(outcomes.some((o) => o.attempts > 1)).toBe(true);
   });
 
+  it('keeps concurrent fan-outs of one process within 4 per mailbox when they share the in-flight count', async () => {
+    s.sandbox.faults.set('graph', { latencyMs: 60 });
+    const owners = users.slice(0, 3);
+    const peak = new Map<string, number>();
+    const sampler = setInterval(() => {
+      for (const u of owners) peak.set(u.id, Math.max(peak.get(u.id) ?? 0, s.sandbox.faults.inFlight('graph', u.id)));
+    }, 1);
+    const inFlight = new Map<string, number>();
+    const transport = graphBatchTransport(s.graph);
+    // Three queue messages' fan-outs at once, each alone within the limit, together three times over it.
+    const runs = [0, 1, 2].map(() => fanOut(transport, taskOps(owners, 4), { deadline: Date.now() + 20_000, inFlight }));
+    const outcomes = (await Promise.all(runs).finally(() => clearInterval(sampler))).flat();
+    expect(outcomes.map((o) => o.status)).toEqual(outcomes.map(() => 'done'));
+    // No 429 from the sandbox's per-mailbox concurrency limit: every op went once.
+    expect(outcomes.every((o) => o.attempts === 1)).toBe(true);
+    expect(Math.max(...peak.values())).toBeLessThanOrEqual(4);
+    expect([...inFlight.values()].every((n) => n === 0)).toBe(true);
+  });
+
+  it('lets concurrent fan-outs that do not share the count overrun a mailbox (the check above can fail)', async () => {
+    s.sandbox.faults.set('graph', { latencyMs: 60, retryAfterSeconds: 0.05 });
+    const owners = users.slice(3, 6);
+    const transport = graphBatchTransport(s.graph);
+    const outcomes = (await Promise.all([0, 1, 2].map(() => fanOut(transport, taskOps(owners, 4), { deadline: Date.now() + 20_000 })))).flat();
+    expect(outcomes.every((o) => o.status === 'done')).toBe(true);
+    expect(outcomes.some((o) => o.attempts > 1)).toBe(true);
+  });
+
   it('deletes the 500 attendee copies of a meeting in one wave of batches, each of different mailboxes and at most 20', async () => {
     const organizer = s.sandbox.directory.add({ displayName: 'Big Meeting Organizer' });
     const people = Array.from({ length: 500 }, (_, i) => s.sandbox.directory.add({ displayName: `Attendee ${i}` }));
