@@ -3,7 +3,6 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    setupFiles: ['test/setup/fast-check.ts'],
     pool: 'forks',
     // Spawned CLI processes start in 2–5 s on an idle machine and 15 s on a loaded one.
     testTimeout: 90_000,

@@ -254,14 +254,6 @@ function storageSettings(env: z.infer<typeof ConfigEnv>): StorageSettings {
   return { kind: 'embedded' };
 }
 
-/**
- * Running in Azure: App Service (and so Functions, Flex Consumption included) sets WEBSITE_SITE_NAME and
- * WEBSITE_INSTANCE_ID on every instance itself, so a deployment cannot forget to say where it runs.
- */
-export function runsInAzure(env: Record<string, string | undefined>): boolean {
-  return [env.WEBSITE_SITE_NAME, env.WEBSITE_INSTANCE_ID].some((v) => v !== undefined && v.trim() !== '');
-}
-
 /** Reads and validates the environment. Throws DS_ERR_CONFIG naming the first bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = ConfigEnv.safeParse(env);
@@ -274,12 +266,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.DATAVERSE_WEBHOOK_KEY_PREVIOUS !== undefined && e.DATAVERSE_WEBHOOK_KEY === undefined) {
     throw new DeleteSyncError('DS_ERR_CONFIG', 'DATAVERSE_WEBHOOK_KEY_PREVIOUS needs DATAVERSE_WEBHOOK_KEY', {
       field: 'DATAVERSE_WEBHOOK_KEY',
-    });
-  }
-  // A webhook key alone lets its holder name any organization: in Azure the allow-list is not optional.
-  if (runsInAzure(env) && e.DATAVERSE_ALLOWED_ORGANIZATIONS.length === 0) {
-    throw new DeleteSyncError('DS_ERR_CONFIG', 'DATAVERSE_ALLOWED_ORGANIZATIONS is required in Azure (the Dataverse organization ids whose webhooks are accepted)', {
-      field: 'DATAVERSE_ALLOWED_ORGANIZATIONS',
     });
   }
   if (e.POISON_QUEUE_NAME === e.QUEUE_NAME) {

@@ -1,7 +1,6 @@
 /**
- * The OData query options the sandbox understands on collections: `$filter` (`prop eq 'x'` and
- * `prop ne 'x'` joined by `and` and `or` — `and` binding tighter, as in OData — nested paths with `/`,
- * and the extended-property `any` form), `$top`/`$skip` paging with
+ * The OData query options the sandbox understands on collections: `$filter` (`prop eq 'x'` joined by
+ * `and`, nested paths with `/`, and the extended-property `any` form), `$top`/`$skip` paging with
  * `@odata.nextLink`, and `Prefer: odata.maxpagesize`. Anything else in `$filter` is a 400, as in Graph.
  */
 import type { Item } from './store.js';
@@ -10,7 +9,7 @@ export type ItemPredicate = (item: Item) => boolean;
 
 const literal = String.raw`'((?:[^']|'')*)'|true|false|null|-?\d+(?:\.\d+)?`;
 const extendedAny = new RegExp(String.raw`^singleValueExtendedProperties/any\((\w+):\s*\1/id\s+eq\s+'((?:[^']|'')*)'\s+and\s+\1/value\s+eq\s+'((?:[^']|'')*)'\)$`, 'i');
-const comparison = new RegExp(String.raw`^([A-Za-z][\w/]*)\s+(eq|ne)\s+(${literal})$`);
+const comparison = new RegExp(String.raw`^([A-Za-z][\w/]*)\s+eq\s+(${literal})$`);
 
 const unquote = (s: string): string => s.replace(/''/g, "'");
 
@@ -24,48 +23,20 @@ export function parseFilter(filter: string | null): ItemPredicate | string {
     const value = unquote(ext[3] as string);
     return (item) => item.extended.some((p) => p.id.toLowerCase() === id && p.value === value);
   }
-  const alternatives: ItemPredicate[][] = [[]];
-  for (const part of splitOutsideQuotes(text)) {
-    if (part === 'or') alternatives.push([]);
-    else if (part === 'and') continue;
-    else {
-      const predicate = comparisonPredicate(part);
-      if (typeof predicate === 'string') return predicate;
-      alternatives.at(-1)!.push(predicate);
-    }
+  const predicates: ItemPredicate[] = [];
+  for (const clause of text.split(/\s+and\s+/i)) {
+    const m = comparison.exec(clause.trim());
+    if (!m) return `Invalid filter clause: ${clause}`;
+    const path = (m[1] as string).split('/');
+    const raw = m[2] as string;
+    const expected = m[3] !== undefined ? unquote(m[3]) : raw === 'null' ? null : raw === 'true' ? true : raw === 'false' ? false : Number(raw);
+    predicates.push((item) => {
+      let value: unknown = item.id === undefined ? undefined : { id: item.id, ...item.fields };
+      for (const key of path) value = value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
+      return value === expected || (value === undefined && expected === null);
+    });
   }
-  return (item) => alternatives.some((all) => all.every((p) => p(item)));
-}
-
-/** Clauses and the `and`/`or` between them; words inside a quoted literal are not operators. */
-function splitOutsideQuotes(text: string): string[] {
-  const parts: string[] = [];
-  let current = '';
-  const tokens = text.match(/'(?:[^']|'')*'?|\s+(?:and|or)\s+|[^'\s]+|\s+/gi) ?? [];
-  for (const token of tokens) {
-    const operator = /^\s+(and|or)\s+$/i.exec(token);
-    if (operator) {
-      parts.push(current.trim(), (operator[1] as string).toLowerCase());
-      current = '';
-    } else current += token;
-  }
-  parts.push(current.trim());
-  return parts;
-}
-
-function comparisonPredicate(clause: string): ItemPredicate | string {
-  const m = comparison.exec(clause);
-  if (!m) return `Invalid filter clause: ${clause}`;
-  const path = (m[1] as string).split('/');
-  const negate = (m[2] as string) === 'ne';
-  const raw = m[3] as string;
-  const expected = m[4] !== undefined ? unquote(m[4]) : raw === 'null' ? null : raw === 'true' ? true : raw === 'false' ? false : Number(raw);
-  return (item) => {
-    let value: unknown = item.id === undefined ? undefined : { id: item.id, ...item.fields };
-    for (const key of path) value = value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
-    const equal = value === expected || (value === undefined && expected === null);
-    return negate ? !equal : equal;
-  };
+  return (item) => predicates.every((p) => p(item));
 }
 
 /** Page size from `$top`, else `Prefer: odata.maxpagesize=N`, else the resource's default. */

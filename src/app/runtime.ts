@@ -35,7 +35,6 @@ export interface RuntimeOptions {
     learnLinks?: QueueHandlerDeps['learnLinks'];
     readSnapshot?: QueueHandlerDeps['readSnapshot'];
     occurrenceDeletes?: QueueHandlerDeps['occurrenceDeletes'];
-    outlookLookups?: QueueHandlerDeps['outlookLookups'];
   };
 }
 

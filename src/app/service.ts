@@ -12,7 +12,6 @@ import type { Config } from '../config.js';
 import type { CrmRef } from '../domain/event.js';
 import { DataverseClient } from '../dataverse/client.js';
 import { readSnapshot } from '../dataverse/snapshot-reader.js';
-import { findEventsByICalUId, itemExists, type OutlookItemRef } from '../graph/items.js';
 import { createExecutor, type Executor } from '../execute/executor.js';
 import { createCredential, credentialConfigFromEnv } from '../graph/auth.js';
 import { createGraphClient } from '../graph/client.js';
@@ -66,10 +65,6 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
     learnLinks: sync.seams.learnLinks,
     occurrenceDeletes: sync.seams.occurrenceDeletes,
     readSnapshot: (ref: CrmRef) => readSnapshot(dataverse, ref),
-    outlookLookups: {
-      itemExists: (ref: OutlookItemRef) => itemExists(graph, ref),
-      eventIdsByICalUId: async (userId: string, iCalUId: string) => (await findEventsByICalUId(graph, userId, iCalUId)).map((e) => e.id),
-    },
     ...lifecycle,
   };
   const runtime = createRuntime(config, { ...options, seams });

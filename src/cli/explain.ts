@@ -77,20 +77,9 @@ function summary(event: DomainEvent, facts: Facts): EventSummary {
   };
 }
 
-/**
- * What the service checks at run time and a file cannot show is assumed in the record's favour of the
- * table, unless --facts says otherwise: the record was seen before its delete (seenBefore), and an
- * Outlook delete is confirmed (gone, nowhere else in the mailbox, CRM holding the record as stored).
- */
-function assumed(event: DomainEvent, lookedUp: LookedUp): LookedUp {
-  const record = lookedUp.record ?? null;
-  const outlookCheck = event.origin === 'outlook' ? { itemStillThere: false, sameMeetingElsewhere: false, removedReason: null, current: record, crmRead: true } : undefined;
-  return { seenBefore: true, ...(outlookCheck === undefined ? {} : { outlookCheck }), ...lookedUp };
-}
-
 export function explain(input: ExplainInput): Explanation {
   const event = eventOf(input);
-  const facts = factsFor(event, assumed(event, input.lookedUp ?? {}));
+  const facts = factsFor(event, input.lookedUp ?? {});
   const decision = decide(facts, input.now, input.policy);
   return { ...decision, now: input.now.toISOString(), event: summary(event, facts) };
 }

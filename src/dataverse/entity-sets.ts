@@ -21,8 +21,7 @@ export const ENTITY_SETS: Readonly<Record<string, string>> = {
 };
 
 export function entitySetOf(logicalName: string, extra: Readonly<Record<string, string>> = {}): string {
-  // Own properties only: a logical name of `constructor` or `__proto__` (from a body) must find no set.
-  const set = Object.hasOwn(extra, logicalName) ? extra[logicalName] : Object.hasOwn(ENTITY_SETS, logicalName) ? ENTITY_SETS[logicalName] : undefined;
+  const set = extra[logicalName] ?? ENTITY_SETS[logicalName];
   if (!set) throw new DeleteSyncError('DS_ERR_CONFIG', `No entity set is known for table '${logicalName}'`, { field: 'entity' });
   return set;
 }

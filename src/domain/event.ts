@@ -87,11 +87,6 @@ export const OutlookEventDetail = z.object({
   etag: z.string().nullable(),
   /** To Do list id, for todoTask items. */
   listId: z.string().nullable(),
-  /**
-   * Delta's `@removed.reason`: `deleted` (gone for good) or `changed` (left the collection or view, e.g.
-   * moved out of the calendar window; it may still exist). Notifications carry none.
-   */
-  removedReason: z.enum(['deleted', 'changed']).nullable().optional(),
 });
 
 export const DomainEvent = z.object({

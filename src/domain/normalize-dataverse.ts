@@ -20,29 +20,24 @@ import {
 import type { Change, CrmRef, CrmSnapshot, DomainEvent, EntityKind } from './event.js';
 import { seriesPosition } from './snapshot.js';
 
-/** Maps, not objects: a MessageName or table name of `constructor` or `__proto__` must find nothing. */
-const CHANGE_BY_MESSAGE: ReadonlyMap<string, Change> = new Map([
-  ['Delete', 'deleted'],
-  ['Create', 'created'],
-  ['Update', 'updated'],
-]);
+const CHANGE_BY_MESSAGE: Readonly<Record<string, Change>> = { Delete: 'deleted', Create: 'created', Update: 'updated' };
 /** The table's record kinds by CRM table; a recurring series (`recurringappointmentmaster`) is an appointment in the table's sense. */
-const KIND_BY_TABLE: ReadonlyMap<string, EntityKind> = new Map([
-  ['appointment', 'appointment'],
-  ['recurringappointmentmaster', 'appointment'],
-  ['task', 'task'],
-  ['email', 'email'],
-  ['contact', 'contact'],
-]);
+const KIND_BY_TABLE: Readonly<Record<string, EntityKind>> = {
+  appointment: 'appointment',
+  recurringappointmentmaster: 'appointment',
+  task: 'task',
+  email: 'email',
+  contact: 'contact',
+};
 /** Dataverse writes the empty GUID for "no Entra identity"; acting as it would be wrong. */
 const EMPTY_GUID = '00000000-0000-0000-0000-000000000000';
 
 export function entityKindOf(logicalName: string): EntityKind {
-  return KIND_BY_TABLE.get(logicalName) ?? 'other';
+  return KIND_BY_TABLE[logicalName] ?? 'other';
 }
 
 function changeOf(messageName: string): Change {
-  const change = CHANGE_BY_MESSAGE.get(messageName);
+  const change = CHANGE_BY_MESSAGE[messageName];
   if (change === undefined) {
     throw new DeleteSyncError('DS_ERR_UNSUPPORTED_MESSAGE', `Message ${JSON.stringify(messageName)} is not handled (only Create, Update, Delete)`, {
       field: 'MessageName',

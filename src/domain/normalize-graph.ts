@@ -19,20 +19,19 @@ export const ENTITY_BY_ITEM_KIND: Readonly<Record<OutlookItemKind, EntityKind>> 
   todoTask: 'task',
 };
 
-/** Maps, not objects: a path segment or `@odata.type` of `constructor` or `__proto__` must find nothing. */
-const ITEM_KIND_BY_COLLECTION: ReadonlyMap<string, OutlookItemKind> = new Map([
-  ['events', 'event'],
-  ['contacts', 'contact'],
-  ['messages', 'message'],
-  ['tasks', 'todoTask'],
-]);
+const ITEM_KIND_BY_COLLECTION: Readonly<Record<string, OutlookItemKind>> = {
+  events: 'event',
+  contacts: 'contact',
+  messages: 'message',
+  tasks: 'todoTask',
+};
 
-const ITEM_KIND_BY_ODATA_TYPE: ReadonlyMap<string, OutlookItemKind> = new Map([
-  ['#microsoft.graph.event', 'event'],
-  ['#microsoft.graph.contact', 'contact'],
-  ['#microsoft.graph.message', 'message'],
-  ['#microsoft.graph.todotask', 'todoTask'],
-]);
+const ITEM_KIND_BY_ODATA_TYPE: Readonly<Record<string, OutlookItemKind>> = {
+  '#microsoft.graph.event': 'event',
+  '#microsoft.graph.contact': 'contact',
+  '#microsoft.graph.message': 'message',
+  '#microsoft.graph.todotask': 'todoTask',
+};
 
 /** Path segments that are followed by a key (`users/{id}` or `users('{id}')`). */
 const KEYED_SEGMENTS: ReadonlySet<string> = new Set([
@@ -79,8 +78,8 @@ function mailboxUserId(raw: string, tenantId: string | undefined): string {
 }
 
 function itemKindOf(notification: ChangeNotification, last: PathSegment | undefined): OutlookItemKind {
-  const fromPath = last === undefined ? undefined : ITEM_KIND_BY_COLLECTION.get(last.name);
-  const fromType = ITEM_KIND_BY_ODATA_TYPE.get((notification.resourceData?.['@odata.type'] ?? '').toLowerCase());
+  const fromPath = last === undefined ? undefined : ITEM_KIND_BY_COLLECTION[last.name];
+  const fromType = ITEM_KIND_BY_ODATA_TYPE[(notification.resourceData?.['@odata.type'] ?? '').toLowerCase()];
   const kind = fromPath ?? fromType;
   if (kind === undefined) {
     throw new DeleteSyncError('DS_ERR_UNSUPPORTED_MESSAGE', 'Graph notification is not about an event, contact, message or To Do task', {
@@ -152,7 +151,6 @@ export function outlookDeleteFromDelta(
   itemId: string,
   listId: string | null,
   receivedAt: Date,
-  removedReason: 'deleted' | 'changed' | null = null,
 ): DomainEvent {
   return {
     id: outlookDeleteId(userId, itemKind, itemId),
@@ -169,7 +167,6 @@ export function outlookDeleteFromDelta(
       resource: resourceOf(userId, itemKind, itemId, listId),
       etag: null,
       listId,
-      removedReason,
     },
   };
 }

@@ -39,15 +39,3 @@ export function mergeSnapshot(stored: CrmSnapshot | null, incoming: CrmSnapshot)
     takenAt: incoming.takenAt ?? stored.takenAt,
   };
 }
-
-/** `a` was taken strictly before `b`; an unknown time on either side is not "before". */
-export function takenBefore(a: CrmSnapshot, b: CrmSnapshot): boolean {
-  const x = a.takenAt === null ? NaN : Date.parse(a.takenAt);
-  const y = b.takenAt === null ? NaN : Date.parse(b.takenAt);
-  return Number.isFinite(x) && Number.isFinite(y) && x < y;
-}
-
-/** Merges the newer of the two over the older: a late, out-of-order update never overrides what came after it. */
-export function mergeNewest(stored: CrmSnapshot | null, incoming: CrmSnapshot): CrmSnapshot {
-  return stored !== null && takenBefore(incoming, stored) ? mergeSnapshot(incoming, stored) : mergeSnapshot(stored, incoming);
-}

@@ -3,7 +3,7 @@
  */
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { fanOut, graphBatchTransport, type FanOutOptions } from '../graph/batch.js';
-import { createContact, findEventsByICalUId, getEvent } from '../graph/items.js';
+import { createContact, findEventsByICalUId } from '../graph/items.js';
 import { getSeriesEvent, listInstances, patchRecurrence } from '../graph/recurrence.js';
 import type { DataverseClient } from '../dataverse/client.js';
 import type { CrmOps, OutlookOps } from './ports.js';
@@ -15,7 +15,6 @@ export function graphOutlookOps(client: Client, fanOutOptions: Omit<FanOutOption
   return {
     fanOut: (ops, deadline) => fanOut(transport, ops, { ...fanOutOptions, deadline, inFlight }),
     findEventsByICalUId: (userId, iCalUId) => findEventsByICalUId(client, userId, iCalUId),
-    getEvent: (userId, itemId) => getEvent(client, userId, itemId),
     createContact: (userId, contact) => createContact(client, userId, contact),
     getSeriesEvent: (userId, eventId) => getSeriesEvent(client, userId, eventId),
     listInstances: (userId, masterId, from, to) => listInstances(client, userId, masterId, from, to),

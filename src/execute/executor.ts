@@ -2,12 +2,9 @@
  * Turns a decision into effects and reports each target's outcome.
  *
  * Order: Outlook targets are resolved to mailbox items (link first; for meetings without a link, by
- * iCalUId in the participant's mailbox — only a copy of this meeting: the organizer's own copy in the
- * organizer's mailbox, attendees' copies naming the same Outlook organizer, none linked to another
- * record); the organizer's meeting copy goes first (delete or cancel, as the decision says), and only
- * once it is gone (or the organizer has no mailbox here) every other item in one `$batch` fan-out — an
- * attendee copy deleted while the organizer's stays would leave the meeting alive for the organizer and
- * external guests; CRM targets are deleted as the Outlook user. A tombstone is written before each delete and removed again when the delete did not
+ * iCalUId in the participant's mailbox); the organizer's meeting copy goes first (delete or cancel, as
+ * the decision says), then every other item in one `$batch` fan-out; CRM targets are deleted as the
+ * Outlook user. A tombstone is written before each delete and removed again when the delete did not
  * happen; links of removed items are dropped afterwards. Dry run resolves and reports the plan and
  * changes nothing. Whatever is unfinished at the deadline is reported `pending`.
  */
@@ -16,14 +13,14 @@ import type { Link } from '../domain/link.js';
 import type { CrmTarget, Decision, Facts, FollowUp, OutlookTarget } from '../policy/types.js';
 import { isDeleteSyncError } from '../errors.js';
 import { graphStatus } from '../graph/errors.js';
-import { cancelOp, deleteOp, iCalUIdFromGlobalObjectId, isSafeICalUId, type FoundEvent, type OutlookItemRef } from '../graph/items.js';
-import { sameRef } from '../policy/record-state.js';
+import { cancelOp, deleteOp, iCalUIdFromGlobalObjectId, type OutlookItemRef } from '../graph/items.js';
 import type { ItemOp, OpOutcome } from '../graph/batch.js';
 import { DataverseError } from '../dataverse/client.js';
 import { isOperatorRefusal, REFUSAL_DETAIL } from '../dataverse/refusals.js';
 import { mapLimit } from '../net/map-limit.js';
 import { isTransientStatus } from '../net/retry.js';
 import { recordFanOut } from '../telemetry/index.js';
+import { sameRef } from '../policy/record-state.js';
 import { contactFromCrm } from './contact-restore.js';
 import type { TargetOutcome } from './outcome.js';
 import type { ExecutorDeps, TombstoneTarget } from './ports.js';
@@ -40,33 +37,7 @@ interface ResolvedItem {
   target: OutlookTarget;
   ref: OutlookItemRef;
   link: Link | null;
-  /** The event as found by iCalUId (no link). */
-  found?: FoundEvent;
 }
-
-/** Who organizes the meeting in Outlook, as the organizer's own copy (or the CRM party) names them. */
-interface MeetingOrganizer {
-  address: string | null;
-}
-
-const NO_MAILBOX = 'no mailbox known';
-
-const recordOf = (facts: Facts) => facts.crmRef ?? facts.record?.ref ?? null;
-
-/**
- * A copy found by iCalUId is this meeting's only if it sits where this meeting's copies sit: the
- * organizer's copy is the organizer's own (isOrganizer), an attendee's copy is not and names the same
- * Outlook organizer. A body can carry any globalobjectid; this keeps other people's meetings out.
- */
-function notThisMeeting(target: OutlookTarget, event: FoundEvent, meeting: MeetingOrganizer | null): string | null {
-  if (target.role === 'organizer') return event.isOrganizer ? null : "the event found by iCalUId is not the organizer's own copy in the organizer's mailbox";
-  if (event.isOrganizer) return 'the event found by iCalUId is organized by this mailbox, not by the record’s organizer';
-  if (meeting?.address == null) return "the meeting's Outlook organizer is not known, so a copy found by iCalUId cannot be told to be this meeting";
-  return event.organizerAddress === meeting.address ? null : 'the event found by iCalUId names another organizer than the record’s meeting';
-}
-
-/** An organizer copy in one of these states no longer keeps the meeting alive. */
-const ORGANIZER_GONE: ReadonlySet<TargetOutcome['status']> = new Set(['deleted', 'canceled', 'already-gone', 'not-found']);
 
 /** Mailbox lookups in flight at once while resolving targets. */
 const RESOLVE_CONCURRENCY = 16;
@@ -92,12 +63,6 @@ function isTransient(error: unknown): boolean {
   return status === null || isTransientStatus(status);
 }
 
-/** An attendee copy kept because the organizer's copy is still there; pending with it, so a redelivery tries both again. */
-function keptWhileOrganizerStays(organizer: TargetOutcome): Settled {
-  const status = organizer.status === 'pending' ? 'pending' : 'skipped';
-  return { status, detail: `kept: the organizer's copy was not removed (${organizer.status}: ${organizer.detail}), so the meeting is still alive for the organizer and external guests` };
-}
-
 function failure(error: unknown, prefix = ''): Settled {
   return {
     status: isTransient(error) ? 'pending' : 'failed',
@@ -118,8 +83,6 @@ const itemKey = (ref: OutlookItemRef) => `${ref.userId.toLowerCase()}/${ref.item
 export function createExecutor(deps: ExecutorDeps): Executor {
   const { tombstones, links, outlook, crm, clock } = deps;
   const at = () => new Date(clock.now()).toISOString();
-  /** Outcomes of targets whose user has no mailbox here (outside the synced mailboxes). */
-  const noMailbox = new WeakSet<TargetOutcome>();
 
   function outlookOutcome(index: number, target: OutlookTarget, ref: Partial<OutlookItemRef>, settled: Settled): TargetOutcome {
     return {
@@ -204,19 +167,11 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     return { index, target, link: null, ref: { userId, itemKind: 'event', itemId: found.id, listId: null } };
   }
 
-  /**
-   * `meeting`: for attendee copies, the Outlook organizer the organizer's copy names (null: not known).
-   * Answers `NO_MAILBOX` (with the outcome) when the target's user has no mailbox here.
-   */
-  async function resolve(index: number, target: OutlookTarget, facts: Facts, meeting: MeetingOrganizer | null): Promise<ResolvedItem | TargetOutcome> {
+  async function resolve(index: number, target: OutlookTarget, facts: Facts): Promise<ResolvedItem | TargetOutcome> {
     const skip = (ref: Partial<OutlookItemRef>, status: TargetOutcome['status'], detail: string) => outlookOutcome(index, target, ref, { status, detail });
     try {
       const userId = target.userId ?? (target.crmUserId ? await deps.mailboxes.entraIdOf(target.crmUserId) : null);
-      if (!userId) {
-        const outcome = skip({}, 'skipped', `${NO_MAILBOX} for CRM user ${target.crmUserId ?? '(none)'}`);
-        noMailbox.add(outcome);
-        return outcome;
-      }
+      if (!userId) return skip({}, 'skipped', `no mailbox known for CRM user ${target.crmUserId ?? '(none)'}`);
       if (target.occurrence) return await resolveOccurrence(index, target, facts, userId);
       const candidates = facts.links.filter(
         (l) => sameUser(l.userId, userId) && l.itemKind === target.itemKind && (target.itemId === null || l.itemId === target.itemId),
@@ -228,40 +183,12 @@ export function createExecutor(deps: ExecutorDeps): Executor {
 
       const globalObjectId = facts.record?.globalObjectId;
       if (target.itemKind !== 'event' || !globalObjectId) return skip({ userId }, 'skipped', 'no link to the item and no iCalUId to find it by');
-      const iCalUId = iCalUIdFromGlobalObjectId(globalObjectId);
-      if (!isSafeICalUId(iCalUId)) return skip({ userId }, 'skipped', 'the iCalUId has characters outside the accepted set; not searched');
-      const found = await outlook.findEventsByICalUId(userId, iCalUId);
+      const found = await outlook.findEventsByICalUId(userId, iCalUIdFromGlobalObjectId(globalObjectId));
       if (found.length === 0) return skip({ userId }, 'not-found', 'no event with this iCalUId in the mailbox');
       if (found.length > 1) return skip({ userId }, 'skipped', `ambiguous: ${found.length} events share the iCalUId`);
-      const event = found[0] as FoundEvent;
-      const notThis = notThisMeeting(target, event, meeting);
-      if (notThis !== null) return skip({ userId, itemId: event.id }, 'skipped', notThis);
-      const linked = await links.getByItem(userId, event.id);
-      const ref = recordOf(facts);
-      if (linked !== null && (ref === null || !sameRef(linked.crm, ref))) {
-        return skip({ userId, itemId: event.id }, 'skipped', 'the event found by iCalUId is linked to another CRM record; not this record’s to delete');
-      }
-      return { index, target, link: null, found: event, ref: { userId, itemKind: 'event', itemId: event.id, listId: null } };
+      return { index, target, link: null, ref: { userId, itemKind: 'event', itemId: (found[0] as { id: string }).id, listId: null } };
     } catch (error) {
       return outlookOutcome(index, target, {}, failure(error, 'could not resolve the item: '));
-    }
-  }
-
-  /**
-   * The Outlook organizer of the record's meeting: as the organizer's own copy names it (read once when
-   * it came by link), else the CRM organizer party's address (an organizer without a mailbox here).
-   */
-  async function meetingOrganizer(results: (ResolvedItem | TargetOutcome)[], facts: Facts): Promise<MeetingOrganizer> {
-    const own = results.find((r): r is ResolvedItem => !('side' in r));
-    if (own === undefined) return { address: facts.record?.organizer?.address?.toLowerCase() ?? null };
-    try {
-      const copy = own.found ?? (await outlook.getEvent(own.ref.userId, own.ref.itemId));
-      // A linked organizer copy that is another meeting than the body's globalobjectid names vouches for nothing.
-      const iCalUId = facts.record?.globalObjectId ? iCalUIdFromGlobalObjectId(facts.record.globalObjectId) : null;
-      if (copy === null || (iCalUId !== null && copy.iCalUId !== iCalUId)) return { address: null };
-      return { address: copy.organizerAddress };
-    } catch {
-      return { address: null }; // Not known: attendee copies found by iCalUId are then left alone.
     }
   }
 
@@ -407,6 +334,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     }
     if (decision.action !== 'propagate') return outcomes;
 
+    const resolved: ResolvedItem[] = [];
     const seen = new Set<string>();
     const crmTargets: { index: number; target: CrmTarget }[] = [];
     const outlookTargets: { index: number; target: OutlookTarget }[] = [];
@@ -414,31 +342,17 @@ export function createExecutor(deps: ExecutorDeps): Executor {
       if (target.side === 'crm') crmTargets.push({ index, target });
       else outlookTargets.push({ index, target });
     }
-    // The organizer's copy first: deleting or cancelling it is what tells attendees, and it names the
-    // Outlook organizer that attendee copies found by iCalUId must name too.
-    const isOrganizerCopy = ({ target }: { target: OutlookTarget }) => target.role === 'organizer' && target.itemKind === 'event';
-    const organizerTargets = outlookTargets.filter(isOrganizerCopy);
-    const otherTargets = outlookTargets.filter((t) => !isOrganizerCopy(t));
-    const organizerResults = await mapLimit(organizerTargets, RESOLVE_CONCURRENCY, ({ index, target }) => resolve(index, target, facts, null));
-    const meeting = await meetingOrganizer(organizerResults, facts);
     // Lookups by iCalUId touch one mailbox each, so they run side by side (a 500-attendee meeting without links).
-    const otherResults = await mapLimit(otherTargets, RESOLVE_CONCURRENCY, ({ index, target }) => resolve(index, target, facts, meeting));
-    const first: ResolvedItem[] = [];
-    const rest: ResolvedItem[] = [];
-    const place = (targets: typeof outlookTargets, results: (ResolvedItem | TargetOutcome)[], into: ResolvedItem[]) => {
-      for (const [n, result] of results.entries()) {
-        const { index, target } = targets[n] as { index: number; target: OutlookTarget };
-        if ('side' in result) outcomes.push(result);
-        else if (seen.has(itemKey(result.ref))) outcomes.push(outlookOutcome(index, target, result.ref, { status: 'skipped', detail: 'same item as another target' }));
-        else {
-          seen.add(itemKey(result.ref));
-          into.push(result);
-        }
+    const results = await mapLimit(outlookTargets, RESOLVE_CONCURRENCY, ({ index, target }) => resolve(index, target, facts));
+    for (const [n, result] of results.entries()) {
+      const { index, target } = outlookTargets[n] as { index: number; target: OutlookTarget };
+      if ('side' in result) outcomes.push(result);
+      else if (seen.has(itemKey(result.ref))) outcomes.push(outlookOutcome(index, target, result.ref, { status: 'skipped', detail: 'same item as another target' }));
+      else {
+        seen.add(itemKey(result.ref));
+        resolved.push(result);
       }
-    };
-    place(organizerTargets, organizerResults, first);
-    place(otherTargets, otherResults, rest);
-    const resolved = [...first, ...rest];
+    }
 
     if (deps.dryRun) {
       outcomes.push(...resolved.map((r) => outlookOutcome(r.index, r.target, r.ref, { status: 'planned', detail: `would ${r.target.method} (dry run)` })));
@@ -450,27 +364,18 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     // A series is ended first (a PATCH, or a cancel when nothing has started); then the organizer's copy: deleting or cancelling it is what tells attendees.
     const ending = resolved.filter((r) => r.target.method === 'end-series');
     const ended = await Promise.all(ending.map((item) => endSeries(item, deadline, event.id)));
-    const organizerCopies = first.filter((r) => !ending.includes(r));
-    const others = rest.filter((r) => !ending.includes(r));
+    const first = resolved.filter((r) => !ending.includes(r) && r.target.role === 'organizer' && r.ref.itemKind === 'event');
+    const rest = resolved.filter((r) => !ending.includes(r) && !first.includes(r));
     // The other copies' tombstones are written while the organizer's request runs, not after it.
-    const othersPrepared = prepare(others, event.id);
-    othersPrepared.catch(() => undefined); // observed here too: a failure of the organizer's request must not leave it unhandled
-    const firstOutcomes = organizerCopies.length > 0 ? await runOutlook(await prepare(organizerCopies, event.id), deadline) : [];
-    // Attendees' meeting copies go only once the organizer's copy is gone (or the organizer has no mailbox here).
-    const organizerOutcomes = [...firstOutcomes, ...outcomes.filter((o) => organizerTargets.some((t) => t.index === o.targetIndex))];
-    const blocker = organizerOutcomes.find((o) => !ORGANIZER_GONE.has(o.status) && !noMailbox.has(o)) ?? null;
-    const kept = blocker === null ? [] : others.filter((r) => r.ref.itemKind === 'event');
-    const prepared = await othersPrepared;
-    // A kept copy's tombstone is removed, so its genuine delete later is not taken for an echo.
-    await Promise.all(kept.map((r) => tombstones.remove(itemTombstone(r.ref)).catch(() => undefined)));
-    const send = others.filter((r) => !kept.includes(r));
-    const restOutcomes = send.length > 0 ? await runOutlook({ ...prepared, items: send, send: prepared.send.filter((x) => !kept.includes(x.item)) }, deadline) : [];
-    for (const r of kept) outcomes.push(outlookOutcome(r.index, r.target, r.ref, keptWhileOrganizerStays(blocker as TargetOutcome)));
-    const outlookOutcomes = [...firstOutcomes, ...restOutcomes];
+    const restPrepared = prepare(rest, event.id);
+    // Observed here too, so a failure of the organizer's request cannot leave it an unhandled rejection.
+    restPrepared.catch(() => undefined);
+    const firstOutcomes = first.length > 0 ? await runOutlook(await prepare(first, event.id), deadline) : [];
+    const outlookOutcomes = [...firstOutcomes, ...(rest.length > 0 ? await runOutlook(await restPrepared, deadline) : [])];
     outcomes.push(...ended.map(([, outcome]) => outcome), ...outlookOutcomes);
     for (const { index, target } of crmTargets) outcomes.push(await runCrm(index, target, deadline, event.id));
 
-    await updateLinks([...ended.map(([item]) => item), ...organizerCopies, ...send], [...ended.map(([, outcome]) => outcome), ...outlookOutcomes], facts, event);
+    await updateLinks([...ended.map(([item]) => item), ...first, ...rest], [...ended.map(([, outcome]) => outcome), ...outlookOutcomes], facts, event);
     return inTargetOrder(outcomes);
   }
 

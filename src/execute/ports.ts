@@ -27,8 +27,6 @@ export interface TombstoneWriter {
 export interface LinkStore {
   put(link: Link): Promise<void>;
   remove(link: Link): Promise<void>;
-  /** The item's link, if any: an item found by iCalUId that is linked to another record is not this record's. */
-  getByItem(userId: string, itemId: string): Promise<Link | null>;
 }
 
 export interface FollowUpStore {
@@ -43,8 +41,6 @@ export interface FollowUpStore {
 export interface OutlookOps extends SeriesOps {
   fanOut(ops: ItemOp[], deadline: number): Promise<OpOutcome[]>;
   findEventsByICalUId(userId: string, iCalUId: string): Promise<FoundEvent[]>;
-  /** One event by id (its organizer and iCalUId), or null when it is gone (404). */
-  getEvent(userId: string, itemId: string): Promise<FoundEvent | null>;
   createContact(userId: string, contact: ContactInput): Promise<{ id: string }>;
 }
 

@@ -19,5 +19,5 @@ export function storeFollowUps(store: Pick<Store, 'state'>): FollowUpStore {
 }
 
 export function storeLinks(store: Pick<Store, 'links'>): LinkStore {
-  return { put: (link) => store.links.put(link), remove: (link) => store.links.remove(link), getByItem: (userId, itemId) => store.links.getByItem(userId, itemId) };
+  return { put: (link) => store.links.put(link), remove: (link) => store.links.remove(link) };
 }

@@ -26,12 +26,6 @@ import { IMMUTABLE_ID } from './items.js';
 
 export const DELTA_NAMESPACE = 'delta';
 
-/** `@removed: {reason}` as Graph documents it: `deleted` or `changed`; anything else is not known (null). */
-function removedReasonOf(removed: unknown): 'deleted' | 'changed' | null {
-  const reason = typeof removed === 'object' && removed !== null ? (removed as { reason?: unknown }).reason : undefined;
-  return reason === 'deleted' || reason === 'changed' ? reason : null;
-}
-
 const DAY_MS = 86_400_000;
 /** calendarView needs a window: deletes of meetings long past do not matter to the policy. */
 const WINDOW_PAST_DAYS = 90;
@@ -187,8 +181,7 @@ export async function catchUpScope(scope: DeltaScope, deps: DeltaDeps): Promise<
     link = await runRound(deps.graph, stored.link, async (item) => {
       if (item['@removed'] !== undefined) {
         result.removed += 1;
-        const reason = removedReasonOf(item['@removed']);
-        const event = outlookDeleteFromDelta(scope.userId, scope.itemKind, item.id, scope.itemKind === 'todoTask' ? scope.containerId : null, at, reason);
+        const event = outlookDeleteFromDelta(scope.userId, scope.itemKind, item.id, scope.itemKind === 'todoTask' ? scope.containerId : null, at);
         removed.push({ kind: 'change', event });
       } else if (deps.onItem !== undefined) {
         result.changed += 1;

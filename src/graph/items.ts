@@ -10,9 +10,7 @@
  * that iCalUId differs for each occurrence of a recurring series, so this finds single meetings and
  * series masters, not individual occurrences.
  */
-import { RetryHandlerOptions, type Client } from '@microsoft/microsoft-graph-client';
-import { DeleteSyncError } from '../errors.js';
-import { graphStatus } from './errors.js';
+import type { Client } from '@microsoft/microsoft-graph-client';
 import type { OutlookItemKind } from '../domain/event.js';
 import type { ItemOp } from './batch.js';
 
@@ -79,83 +77,24 @@ export interface FoundEvent {
   isOrganizer: boolean;
   isCancelled: boolean;
   type: string | null;
-  /** The meeting's Outlook organizer (lower-case SMTP address), as this copy names it. */
-  organizerAddress: string | null;
 }
 
-/**
- * The characters accepted in an iCalUId that goes into a `$filter`: Outlook's own are upper-case hex;
- * third-party UIDs (RFC 5545 leaves them free text) usually look like `uuid@host`. Anything else is
- * refused rather than searched for.
- */
-const ICALUID = /^[A-Za-z0-9@._:+=/{}-]{1,1024}$/;
-/** RFC 5322 msg-id as Graph shows it: `<left@right>`, printable ASCII without spaces or angle brackets inside. */
-const INTERNET_MESSAGE_ID = /^<[\x21-\x3b\x3d\x3f-\x7e]{1,994}>$/;
-
-export const isSafeICalUId = (value: string): boolean => ICALUID.test(value);
-export const isSafeInternetMessageId = (value: string): boolean => INTERNET_MESSAGE_ID.test(value);
-
-/**
- * `property eq 'value'` ready for the SDK's .filter(): quotes doubled (OData) and the whole expression
- * URL-encoded, because the Graph SDK v3 puts $filter into the URL as given — an unencoded `%27`, `&` or
- * `#` in a value would end the literal, start another parameter or cut the URL.
- */
-export function eqFilter(property: string, value: string, accept: (value: string) => boolean): string {
-  if (!accept(value)) throw new DeleteSyncError('DS_ERR_INVALID_PAYLOAD', `${property} has characters outside the accepted set; not searched`, { field: property });
-  return encodeURIComponent(`${property} eq '${value.replace(/'/g, "''")}'`);
-}
-
-const FOUND_SELECT = ['id', 'iCalUId', 'isOrganizer', 'isCancelled', 'type', 'organizer'];
-
-/**
- * Look-ups a decision waits on answer a 429 at once instead of the SDK sleeping for its Retry-After
- * (an hour, in a throttling storm): the caller turns it into a pending target or a retried message.
- */
-const NO_SDK_RETRY = [new RetryHandlerOptions(0, 0)];
-type FoundRow = Partial<Omit<FoundEvent, 'organizerAddress'>> & { organizer?: { emailAddress?: { address?: string } } };
-
-function foundEvent(e: FoundRow): FoundEvent {
-  return {
+/** Events in a mailbox whose iCalUId equals `iCalUId` (normally zero or one). */
+export async function findEventsByICalUId(client: Client, userId: string, iCalUId: string): Promise<FoundEvent[]> {
+  const literal = iCalUId.replace(/'/g, "''");
+  const page = (await client
+    .api(collectionPath(userId, 'event'))
+    .headers(IMMUTABLE_ID)
+    .filter(`iCalUId eq '${literal}'`)
+    .select(['id', 'iCalUId', 'isOrganizer', 'isCancelled', 'type'])
+    .get()) as { value?: Partial<FoundEvent>[] };
+  return (page.value ?? []).map((e) => ({
     id: String(e.id),
     iCalUId: String(e.iCalUId),
     isOrganizer: e.isOrganizer === true,
     isCancelled: e.isCancelled === true,
     type: e.type ?? null,
-    organizerAddress: e.organizer?.emailAddress?.address?.toLowerCase() ?? null,
-  };
-}
-
-/** Whether Graph still returns the item by its id (404: gone). */
-export async function itemExists(client: Client, ref: OutlookItemRef): Promise<boolean> {
-  try {
-    await client.api(itemPath(ref)).headers(IMMUTABLE_ID).middlewareOptions(NO_SDK_RETRY).select(['id']).get();
-    return true;
-  } catch (error) {
-    if (graphStatus(error) === 404) return false;
-    throw error;
-  }
-}
-
-/** One event by id; null when Graph answers 404 (the item is gone, or never was in this mailbox). */
-export async function getEvent(client: Client, userId: string, itemId: string): Promise<FoundEvent | null> {
-  try {
-    return foundEvent((await client.api(itemPath({ userId, itemKind: 'event', itemId, listId: null })).headers(IMMUTABLE_ID).middlewareOptions(NO_SDK_RETRY).select(FOUND_SELECT).get()) as FoundRow);
-  } catch (error) {
-    if (graphStatus(error) === 404) return null;
-    throw error;
-  }
-}
-
-/** Events in a mailbox whose iCalUId equals `iCalUId` (normally zero or one). */
-export async function findEventsByICalUId(client: Client, userId: string, iCalUId: string): Promise<FoundEvent[]> {
-  const page = (await client
-    .api(collectionPath(userId, 'event'))
-    .headers(IMMUTABLE_ID)
-    .middlewareOptions(NO_SDK_RETRY)
-    .filter(eqFilter('iCalUId', iCalUId, isSafeICalUId))
-    .select(FOUND_SELECT)
-    .get()) as { value?: FoundRow[] };
-  return (page.value ?? []).map(foundEvent);
+  }));
 }
 
 /** The Graph contact fields the service writes when a contact comes back to its owner's mailbox. */

@@ -6,6 +6,7 @@
  * is undocumented and a refused webhook is never retried, so any type is accepted: the body must parse
  * as JSON (else 400).
  */
+import { DATAVERSE_HEADERS } from '../contracts/dataverse.js';
 import { normalizeDataverseWebhook } from '../domain/normalize-dataverse.js';
 import { DeleteSyncError } from '../errors.js';
 import type { HandlerDeps } from './deps.js';
@@ -21,13 +22,11 @@ function authenticate(request: HandlerRequest, { config }: HandlerDeps): void {
   if (!byKey && !byHeader) throw new DeleteSyncError('DS_ERR_UNAUTHORIZED', 'Missing or wrong webhook key');
 }
 
-/**
- * The allow-list names organizations by id, compared with the body's OrganizationId only: the
- * x-ms-dynamics-organization header is just another value the sender chose, and must not widen it.
- */
-function assertOrganization(allowed: string[], organizationId: string): void {
+/** The allow-list may name organizations by id (the body's OrganizationId) or by the header's name. */
+function assertOrganization(allowed: string[], header: string | undefined, organizationId: string): void {
   if (allowed.length === 0) return;
   if (allowed.includes(organizationId.toLowerCase())) return;
+  if (header !== undefined && allowed.includes(header.trim().toLowerCase())) return;
   throw new DeleteSyncError('DS_ERR_FORBIDDEN', 'Organization is not allowed', { field: 'OrganizationId' });
 }
 
@@ -40,7 +39,7 @@ export function createDataverseWebhookHandler(deps: HandlerDeps): Handler {
       const receivedAt = deps.now();
       const event = normalizeDataverseWebhook(request.rawBody, request.headers, receivedAt);
       const crm = event.crm!;
-      assertOrganization(deps.config.dataverse.allowedOrganizations, crm.organizationId);
+      assertOrganization(deps.config.dataverse.allowedOrganizations, request.headers[DATAVERSE_HEADERS.organization], crm.organizationId);
       await enqueue(deps.store, [{ kind: 'change', event }], receivedAt);
       log.info('webhook accepted', {
         eventId: event.id,

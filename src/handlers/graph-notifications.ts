@@ -1,7 +1,7 @@
 /**
  * POST /api/graph/notifications and /api/graph/lifecycle. First the validation handshake; then every item
  * is checked against its stored subscription (known, clientState equal to that subscription's own
- * secret, expected tenant; a change's resource naming that subscription's mailbox and item kind), a few at a time — valid ones go onto the queue in one write for the whole
+ * secret, expected tenant), a few at a time — valid ones go onto the queue in one write for the whole
  * POST (duplicates are dropped by the processor), invalid ones are dropped and logged as one line of
  * counts, without secrets. The body is not an authenticated sender's until its items verify, so the
  * work one POST can cause is bounded: at most MAX_NOTIFICATIONS_PER_POST items, verified with bounded
@@ -14,7 +14,6 @@ import {
   parseLifecycleCollection,
   parseNotificationCollection,
 } from '../domain/normalize-graph.js';
-import type { DomainEvent } from '../domain/event.js';
 import { DeleteSyncError, isDeleteSyncError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { GraphSubscription } from '../store/subscriptions.js';
@@ -92,7 +91,7 @@ async function acceptVerified<T extends Notice>(
   items: T[],
   deps: HandlerDeps,
   log: Logger,
-  toAccepted: (item: T, subscription: GraphSubscription) => Accepted,
+  toAccepted: (item: T) => Accepted,
 ): Promise<ItemMessage[]> {
   if (items.length > MAX_NOTIFICATIONS_PER_POST) {
     throw new DeleteSyncError('DS_ERR_BODY_TOO_LARGE', `More than ${MAX_NOTIFICATIONS_PER_POST} notifications in one request`, { field: 'value' });
@@ -108,7 +107,7 @@ async function acceptVerified<T extends Notice>(
       return;
     }
     try {
-      const { key, message } = toAccepted(item, verdict.subscription);
+      const { key, message } = toAccepted(item);
       accepted.set(key, message);
     } catch (error) {
       if (!isDeleteSyncError(error)) throw error;
@@ -123,7 +122,7 @@ function createGraphHandler<T extends Notice>(
   deps: HandlerDeps,
   name: string,
   parse: (body: Buffer) => T[],
-  toAccepted: (item: T, receivedAt: Date, subscription: GraphSubscription) => Accepted,
+  toAccepted: (item: T, receivedAt: Date) => Accepted,
 ): Handler {
   const log = deps.log.child({ handler: name });
   return async (request: HandlerRequest) => {
@@ -136,7 +135,7 @@ function createGraphHandler<T extends Notice>(
       assertBodySize(request, deps.config.maxBodyBytes);
       assertJsonContent(request);
       const receivedAt = deps.now();
-      const accepted = await acceptVerified(parse(request.rawBody), deps, log, (item, subscription) => toAccepted(item, receivedAt, subscription));
+      const accepted = await acceptVerified(parse(request.rawBody), deps, log, (item) => toAccepted(item, receivedAt));
       if (accepted.length > 0) await enqueue(deps.store, accepted, receivedAt);
       log.info('notifications accepted', { enqueued: accepted.length });
       return emptyResponse(202);
@@ -149,22 +148,9 @@ function createGraphHandler<T extends Notice>(
   };
 }
 
-/**
- * One subscription's clientState vouches for its own mailbox and item kind only: a notification whose
- * resource names another mailbox or kind is dropped (DS_ERR_FORBIDDEN), so knowing one secret does not
- * let a caller act for any mailbox.
- */
-function assertResourceOfSubscription(event: DomainEvent, subscription: GraphSubscription): void {
-  const outlook = event.outlook;
-  if (outlook === undefined || outlook.userId.toLowerCase() !== subscription.userId.toLowerCase() || outlook.itemKind !== subscription.itemKind) {
-    throw new DeleteSyncError('DS_ERR_FORBIDDEN', "Notification resource is outside its subscription's mailbox or item kind", { field: 'resource' });
-  }
-}
-
 export function createGraphNotificationsHandler(deps: HandlerDeps): Handler {
-  return createGraphHandler(deps, 'graph-notifications', parseNotificationCollection, (item, receivedAt, subscription) => {
+  return createGraphHandler(deps, 'graph-notifications', parseNotificationCollection, (item, receivedAt) => {
     const event = normalizeGraphNotification(item, receivedAt);
-    assertResourceOfSubscription(event, subscription);
     return { key: event.id, message: { kind: 'change', event } };
   });
 }

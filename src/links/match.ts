@@ -62,26 +62,13 @@ const AppointmentRow = z.looseObject({ activityid: z.string(), globalobjectid: z
 const isSeriesPart = (row: z.infer<typeof AppointmentRow>) => (row.instancetypecode ?? 0) !== 0;
 const EmailRow = z.looseObject({ activityid: z.string(), messageid: z.string().nullable() });
 
-/**
- * Appointment id by iCalUId. Any CRM user can create an appointment carrying someone else's
- * globalobjectid, so an iCalUId that two appointments claim matches neither: the item is not guessed.
- */
 async function appointmentsByICalUId(dataverse: DataverseClient, iCalUIds: string[]): Promise<Map<string, string>> {
   const found = new Map<string, string>();
-  const claimedTwice = new Set<string>();
   for (const chunk of chunks(iCalUIds)) {
     const filter = chunk.flatMap(globalObjectIdForms).map((v) => `globalobjectid eq ${literal(v)}`).join(' or ');
     const rows = z.array(AppointmentRow).parse(await dataverse.list('appointments', { select: ['activityid', 'globalobjectid', 'instancetypecode'], filter }));
-    for (const row of rows) {
-      if (!row.globalobjectid || isSeriesPart(row)) continue;
-      const key = iCalUIdFromGlobalObjectId(row.globalobjectid);
-      const id = row.activityid.toLowerCase();
-      if (found.has(key) && found.get(key) !== id) claimedTwice.add(key);
-      found.set(key, id);
-    }
+    for (const row of rows) if (row.globalobjectid && !isSeriesPart(row)) found.set(iCalUIdFromGlobalObjectId(row.globalobjectid), row.activityid.toLowerCase());
   }
-  // An iCalUId that two CRM appointments claim matches neither.
-  for (const key of claimedTwice) found.delete(key);
   return found;
 }
 

@@ -7,29 +7,15 @@
  */
 import type { CrmRef, CrmSnapshot, DomainEvent } from '../domain/event.js';
 import type { Link } from '../domain/link.js';
-import { mergeNewest } from '../domain/snapshot.js';
+import { mergeSnapshot } from '../domain/snapshot.js';
 import { DeleteSyncError } from '../errors.js';
 import { factsFor } from '../policy/facts.js';
 import { sameId } from '../policy/record-state.js';
-import type { Actor, ActorRole, Facts, OutlookDeleteCheck } from '../policy/types.js';
-import { iCalUIdFromGlobalObjectId, isSafeICalUId, type OutlookItemRef } from '../graph/items.js';
+import type { Actor, ActorRole, Facts } from '../policy/types.js';
 import type { Store } from '../store/index.js';
 
 /** Reads a record's snapshot from CRM (src/dataverse/snapshot-reader.ts); null when it no longer exists. */
 export type ReadSnapshot = (ref: CrmRef) => Promise<CrmSnapshot | null>;
-
-/** The Graph reads that confirm an Outlook delete (src/graph/items.ts, wired in src/app). */
-export interface OutlookLookups {
-  /** Graph still returns the item by its id. */
-  itemExists(ref: OutlookItemRef): Promise<boolean>;
-  /** Ids of the mailbox's events with this iCalUId. */
-  eventIdsByICalUId(userId: string, iCalUId: string): Promise<string[]>;
-}
-
-export interface LookupPorts {
-  readSnapshot?: ReadSnapshot;
-  outlook?: OutlookLookups;
-}
 
 /**
  * The mailbox owner's part in the record: from the snapshot's parties when the link names the CRM user
@@ -71,47 +57,29 @@ async function seriesLinks(ref: CrmRef, record: CrmSnapshot | null, store: Store
 
 async function crmFacts(event: DomainEvent & { crm: NonNullable<DomainEvent['crm']> }, store: Store, readSnapshot?: ReadSnapshot): Promise<Facts> {
   const { ref, snapshot } = event.crm;
-  // Deletes read the stored snapshot too: whether the service saw the record before decides if a body may name targets.
-  const stored = snapshot === null || event.change !== 'created' ? await store.snapshots.get(ref) : null;
+  const stored = snapshot === null || event.change === 'updated' ? await store.snapshots.get(ref) : null;
   let record = snapshot ?? stored;
-  if (snapshot !== null && event.change !== 'deleted') record = event.change === 'updated' ? mergeNewest(stored, snapshot) : snapshot;
+  if (snapshot !== null && event.change !== 'deleted') record = event.change === 'updated' ? mergeSnapshot(stored, snapshot) : snapshot;
   // Read now, the values are the record's current ones: newer than the event, never older.
   const read = readSnapshot !== undefined && needsRead(event, record) ? await readSnapshot(ref) : null;
   if (read !== null) record = read;
   if ((snapshot !== null || read !== null) && event.change !== 'deleted' && record !== null) await store.snapshots.put(record);
   const links = [...(await store.links.listByRecord(ref)), ...(await seriesLinks(ref, record, store))];
-  return { ...factsFor(event, { record, links, seenBefore: stored !== null || links.length > 0 }), record };
+  return { ...factsFor(event, { record, links }), record };
 }
 
-/**
- * An Outlook delete of a linked appointment or task is checked before the policy may act on it: is the
- * item really gone, is the same meeting still in the mailbox (moved to another calendar, re-created),
- * and what does the CRM record look like now. Null when Graph or CRM cannot be asked here.
- */
-async function checkOutlookDelete(outlook: NonNullable<DomainEvent['outlook']>, link: Link, record: CrmSnapshot | null, ports: LookupPorts): Promise<OutlookDeleteCheck | null> {
-  if (ports.outlook === undefined) return null;
-  const ref: OutlookItemRef = { userId: outlook.userId, itemKind: outlook.itemKind, itemId: outlook.itemId, listId: outlook.listId ?? link.listId };
-  const itemStillThere = await ports.outlook.itemExists(ref);
-  const iCalUId = outlook.itemKind === 'event' && record?.globalObjectId ? iCalUIdFromGlobalObjectId(record.globalObjectId) : null;
-  const others = iCalUId !== null && isSafeICalUId(iCalUId) ? (await ports.outlook.eventIdsByICalUId(outlook.userId, iCalUId)).filter((id) => id !== outlook.itemId) : [];
-  const current = ports.readSnapshot === undefined ? null : await ports.readSnapshot(link.crm);
-  return { itemStillThere, sameMeetingElsewhere: others.length > 0, removedReason: outlook.removedReason ?? null, current, crmRead: ports.readSnapshot !== undefined };
-}
-
-async function outlookFacts(event: DomainEvent & { outlook: NonNullable<DomainEvent['outlook']> }, store: Store, ports: LookupPorts): Promise<Facts> {
+async function outlookFacts(event: DomainEvent & { outlook: NonNullable<DomainEvent['outlook']> }, store: Store): Promise<Facts> {
   const { userId, itemId } = event.outlook;
   const link = await store.links.getByItem(userId, itemId);
   if (link === null) return factsFor(event, { actor: { role: 'other', userId, crmUserId: null } });
   const record = await store.snapshots.get(link.crm);
   const links = await store.links.listByRecord(link.crm);
   const actor: Actor = { role: actorRole(link, record), userId, crmUserId: link.crmUserId };
-  const checks = event.change === 'deleted' && (event.entity === 'appointment' || event.entity === 'task');
-  const outlookCheck = checks ? await checkOutlookDelete(event.outlook, link, record, ports) : undefined;
-  return factsFor(event, { crmRef: link.crm, record, actor, links, ...(outlookCheck === undefined ? {} : { outlookCheck }) });
+  return factsFor(event, { crmRef: link.crm, record, actor, links });
 }
 
-export async function gatherFacts(event: DomainEvent, store: Store, ports: LookupPorts = {}): Promise<Facts> {
-  if (event.crm !== undefined) return crmFacts({ ...event, crm: event.crm }, store, ports.readSnapshot);
-  if (event.outlook !== undefined) return outlookFacts({ ...event, outlook: event.outlook }, store, ports);
+export async function gatherFacts(event: DomainEvent, store: Store, readSnapshot?: ReadSnapshot): Promise<Facts> {
+  if (event.crm !== undefined) return crmFacts({ ...event, crm: event.crm }, store, readSnapshot);
+  if (event.outlook !== undefined) return outlookFacts({ ...event, outlook: event.outlook }, store);
   throw new DeleteSyncError('DS_ERR_INVALID_PAYLOAD', 'Event has neither crm nor outlook detail', { field: 'event' });
 }

@@ -25,7 +25,7 @@ import {
 import type { Store } from '../store/index.js';
 import type { TombstoneTarget } from '../store/tombstones.js';
 import { recordDecision, subjectOf, type DecisionTelemetry } from '../telemetry/index.js';
-import { gatherFacts, type OutlookLookups, type ReadSnapshot } from './gather-facts.js';
+import { gatherFacts, type ReadSnapshot } from './gather-facts.js';
 
 /** Carries out a decision; one outcome per target (the executor's part, injected). */
 export type Execute = (decision: Decision, facts: Facts, event: DomainEvent) => Promise<TargetOutcome[]>;
@@ -42,8 +42,6 @@ export interface ProcessorDeps {
   learnLinks?: (event: DomainEvent) => Promise<void>;
   /** Reads a CRM record whose Create/Update body could not carry it (size-exceeded); injected where Dataverse is configured. */
   readSnapshot?: ReadSnapshot;
-  /** Graph reads that confirm an Outlook delete before it reaches CRM; injected where Graph is configured. */
-  outlookLookups?: OutlookLookups;
   /** The mass-delete brake: may hold a propagate decision instead of executing it (not in dry run). */
   brake?: MassDeleteBrake;
   /** The occurrence deletes an Outlook `updated` of a series master stands for (src/links/occurrences.ts); each is processed as its own event. */
@@ -232,7 +230,7 @@ async function processOnce(event: DomainEvent, deps: ProcessorDeps): Promise<Dec
     return echo;
   }
 
-  const facts = await gatherFacts(event, deps.store, { readSnapshot: deps.readSnapshot, outlook: deps.outlookLookups });
+  const facts = await gatherFacts(event, deps.store, deps.readSnapshot);
   const decision = decide(facts, decidedAt, deps.policy);
   const record: DecisionRecord = {
     ...base,

@@ -7,15 +7,11 @@ import type { DomainEvent } from '../domain/event.js';
 import { Facts } from './types.js';
 
 /** What the event cannot carry: the linked record, its stored snapshot, who deleted, the links. */
-export const LookedUp = Facts.pick({ crmRef: true, record: true, actor: true, links: true, seenBefore: true, outlookCheck: true }).partial().strict();
+export const LookedUp = Facts.pick({ crmRef: true, record: true, actor: true, links: true }).partial().strict();
 export type LookedUp = z.infer<typeof LookedUp>;
 
 export function factsFor(event: DomainEvent, lookedUp: LookedUp = {}): Facts {
-  const seen = {
-    ...(lookedUp.seenBefore === undefined ? {} : { seenBefore: lookedUp.seenBefore }),
-    ...(lookedUp.outlookCheck === undefined ? {} : { outlookCheck: lookedUp.outlookCheck }),
-  };
-  const common = { origin: event.origin, change: event.change, entity: event.entity, links: lookedUp.links ?? [], ...seen };
+  const common = { origin: event.origin, change: event.change, entity: event.entity, links: lookedUp.links ?? [] };
   if (event.crm !== undefined) {
     // The pre-image (or Target) is newer than any stored snapshot; the store only fills a gap.
     return { ...common, crmRef: event.crm.ref, record: event.crm.snapshot ?? lookedUp.record ?? null, actor: lookedUp.actor ?? null };

@@ -33,14 +33,6 @@ export const RULES = [
     reason: 'Deleted in CRM: an active appointment whose start is not in the future stays in Outlook.',
   },
   {
-    id: 'crm.appointment.never-seen',
-    deletedIn: 'crm',
-    record: 'Active appointment, future, that the service never saw before its delete',
-    action: 'skip',
-    reason:
-      'Deleted in CRM, but the service never saw this appointment before (no stored snapshot, no linked copy): a delete body alone does not make a meeting in anyone\'s mailbox a target; nothing is deleted.',
-  },
-  {
     id: 'crm.appointment.inactive',
     deletedIn: 'crm',
     record: 'Completed / Canceled appointment',
@@ -147,50 +139,6 @@ export const RULES = [
     record: 'Item not linked to any CRM record',
     action: 'skip',
     reason: 'Deleted in Outlook: the item is not linked to any CRM record; there is nothing to delete in CRM.',
-  },
-  // ── Outlook deletes the service could not confirm (a `deleted` notification names no actor or reason) ──
-  {
-    id: 'outlook.unconfirmed.unchecked',
-    deletedIn: 'outlook',
-    record: 'Open appointment or task, delete not checked',
-    action: 'skip',
-    reason: 'Deleted in Outlook, but the delete could not be checked (Graph and CRM were not read): nothing is deleted in CRM.',
-  },
-  {
-    id: 'outlook.unconfirmed.left-view',
-    deletedIn: 'outlook',
-    record: 'Item that delta reports removed for reason "changed"',
-    action: 'skip',
-    reason: 'Removed from the synced collection for reason "changed" (it left the collection or view; it was not deleted): the CRM record stays.',
-  },
-  {
-    id: 'outlook.unconfirmed.item-present',
-    deletedIn: 'outlook',
-    record: 'Item Graph still returns by its id',
-    action: 'skip',
-    reason: 'Reported deleted in Outlook, but Graph still returns the item by its id: it was not deleted, so the CRM record stays.',
-  },
-  {
-    id: 'outlook.unconfirmed.moved',
-    deletedIn: 'outlook',
-    record: 'Meeting still in the mailbox under the same iCalUId',
-    action: 'skip',
-    reason: 'Reported deleted in Outlook, but the same meeting (same iCalUId) is still in the mailbox — moved to another calendar or re-created: the CRM record stays.',
-  },
-  {
-    id: 'outlook.unconfirmed.crm-gone',
-    deletedIn: 'outlook',
-    record: 'CRM record that no longer exists',
-    action: 'skip',
-    reason: 'Deleted in Outlook; the CRM record no longer exists, so there is nothing to delete in CRM.',
-  },
-  {
-    id: 'outlook.unconfirmed.crm-changed',
-    deletedIn: 'outlook',
-    record: 'CRM record no longer active, or no longer this user\'s',
-    action: 'skip',
-    reason:
-      "Deleted in Outlook, but the CRM record as it is now is no longer active or no longer has this user as organizer (appointment) or owner (task), or changed so since the link was learned: server-side sync removes such items from a mailbox itself, so this is not taken as the user's delete; the CRM record stays.",
   },
   {
     id: 'outlook.unknown-actor',

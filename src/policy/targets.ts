@@ -149,19 +149,12 @@ function isOwnersCopy(link: Link, owner: CrmRef): boolean {
   return link.role === 'owner' || sameId(link.crmUserId, owner.id);
 }
 
-const itemKeyOf = (link: Link) => `${link.userId.toLowerCase()}/${link.itemKind}/${link.itemId}`;
-
-/**
- * The owner's copy is kept whichever link names it: an item that any known link marks as the owner's
- * (this record's or another's) is never a target, even when a second link to it says otherwise.
- */
 function contactPlan(facts: Facts): Plan {
   const owner = facts.record?.owner ?? null;
   if (owner === null) return EMPTY_PLAN;
   const links = linksOf(facts, 'contact');
-  const protectedItems = new Set(facts.links.filter((link) => link.itemKind === 'contact' && isOwnersCopy(link, owner)).map(itemKeyOf));
   const kept = links.filter((link) => isOwnersCopy(link, owner));
-  const targets = links.filter((link) => !protectedItems.has(itemKeyOf(link))).map((link) => linkedCopy(link, 'linked'));
+  const targets = links.filter((link) => !isOwnersCopy(link, owner)).map((link) => linkedCopy(link, 'linked'));
   const notes = [`The owner's copy is kept (${kept.length} linked).`];
   if (targets.length === 0) notes.push('No other linked copy is known.');
   return { targets, followUps: [], notes };

@@ -15,24 +15,6 @@ export const Actor = z.object({
   crmUserId: z.string().nullable(),
 });
 
-/**
- * What was checked before an Outlook delete may become a CRM delete: a `deleted` notification names no
- * actor and no reason, and server-side sync, a move to another calendar, retention and delegates remove
- * items too.
- */
-export const OutlookDeleteCheck = z.object({
-  /** Graph still answers the item by its id (no 404): it was not deleted. */
-  itemStillThere: z.boolean(),
-  /** Events: an event with the same iCalUId is still in the mailbox (moved to another calendar, re-created). */
-  sameMeetingElsewhere: z.boolean(),
-  /** Delta's `@removed.reason` when the delete came from delta. */
-  removedReason: z.enum(['deleted', 'changed']).nullable(),
-  /** The CRM record as read now; null when it no longer exists or could not be read (see crmRead). */
-  current: CrmSnapshot.nullable(),
-  /** Whether CRM was read at all (a deployment without Dataverse cannot confirm). */
-  crmRead: z.boolean(),
-});
-
 export const Facts = z.object({
   origin: Origin,
   change: Change,
@@ -45,14 +27,6 @@ export const Facts = z.object({
   actor: Actor.nullable(),
   /** Mailbox copies known to be linked to the record. */
   links: z.array(Link),
-  /**
-   * CRM deletes: the service knew the record before this event (a stored snapshot or a link). A body
-   * alone — any record id, any globalobjectid — never makes a meeting a target. Absent in records
-   * decided before this fact existed.
-   */
-  seenBefore: z.boolean().optional(),
-  /** Outlook deletes of appointments and tasks: what confirms the delete (null: not checked). */
-  outlookCheck: OutlookDeleteCheck.nullable().optional(),
 });
 
 /** An occurrence's identity on both sides: its series (the CRM master) and its original start (ISO UTC). */
@@ -114,7 +88,6 @@ export type ActorRole = z.infer<typeof ActorRole>;
 export type Actor = z.infer<typeof Actor>;
 export type Facts = z.infer<typeof Facts>;
 export type OccurrenceKey = z.infer<typeof OccurrenceKey>;
-export type OutlookDeleteCheck = z.infer<typeof OutlookDeleteCheck>;
 export type TargetRole = z.infer<typeof TargetRole>;
 export type OutlookTarget = z.infer<typeof OutlookTarget>;
 export type CrmTarget = z.infer<typeof CrmTarget>;

@@ -80,33 +80,6 @@ export class TypedTable<S extends z.ZodType> {
     }
   }
 
-  /** The row and its ETag, for a write that must not overwrite a change made since the read. */
-  async getVersioned(partitionKey: string, rowKey: string): Promise<{ value: z.infer<S>; etag: string } | null> {
-    await this.ensure();
-    try {
-      const row = await this.client.getEntity<Row>(partitionKey, rowKey);
-      return { value: await this.decode(row), etag: row.etag };
-    } catch (error) {
-      if (isTableMissing(error)) this.created.forget();
-      if (statusOf(error) === 404) return null;
-      throw storageUnavailable(`read from ${this.name}`, error);
-    }
-  }
-
-  /** Replaces the row only if it is still the version read (answers false on 412: someone wrote in between). */
-  async replaceIfUnchanged(partitionKey: string, rowKey: string, value: z.infer<S>, etag: string): Promise<boolean> {
-    const entity = await this.encode(partitionKey, rowKey, value);
-    return this.write('write', async () => {
-      try {
-        await this.client.updateEntity(entity, 'Replace', { etag });
-        return true;
-      } catch (error) {
-        if (statusOf(error) === 412) return false;
-        throw error;
-      }
-    });
-  }
-
   async upsert(partitionKey: string, rowKey: string, value: z.infer<S>): Promise<void> {
     const entity = await this.encode(partitionKey, rowKey, value);
     await this.write('write', () => this.client.upsertEntity(entity, 'Replace'));

@@ -55,7 +55,7 @@ export async function startHarness(userNames: string[], options: { realTime?: bo
     GRAPH_TENANT_ID: sandbox.tenantId,
     SYNC_USERS: users.map((u) => u.id).join(','),
   });
-  const log = createLogger({ level: 'error' });
+  const log = createLogger({ level: (process.env.HARNESS_LOG as 'error') ?? 'error' });
   const clock = () => new Date(nowMs());
 
   const connect = (skewMs: number) => {

@@ -110,15 +110,6 @@ describe('loadConfig', () => {
     for (const name of REQUIRED_AZURE_SETTINGS) expect(AZURE_SETTING_NAMES).toContain(name);
   });
 
-  it('requires the organization allow-list when running in Azure (WEBSITE_SITE_NAME / WEBSITE_INSTANCE_ID set by the platform)', () => {
-    expect(loadConfig({}).dataverse.allowedOrganizations).toEqual([]);
-    for (const platform of [{ WEBSITE_SITE_NAME: 'func-delete-sync' }, { WEBSITE_INSTANCE_ID: 'abc123' }] as Record<string, string>[]) {
-      expect(configError(platform).field).toBe('DATAVERSE_ALLOWED_ORGANIZATIONS');
-      expect(configError({ ...platform, DATAVERSE_ALLOWED_ORGANIZATIONS: ' , ' }).field).toBe('DATAVERSE_ALLOWED_ORGANIZATIONS');
-      expect(loadConfig({ ...platform, DATAVERSE_ALLOWED_ORGANIZATIONS: '00000000-0000-0000-0000-0000000000d1' }).dataverse.allowedOrganizations).toEqual(['00000000-0000-0000-0000-0000000000d1']);
-    }
-  });
-
   it('accepts a deployment that sets exactly the required Azure settings', () => {
     const env = Object.fromEntries(REQUIRED_AZURE_SETTINGS.map((n) => [n, n === 'AzureWebJobsStorage__credential' ? 'managedidentity' : `${n.toLowerCase().replace(/_/g, '')}-0123456789`]));
     const config = loadConfig(env);

@@ -56,8 +56,6 @@ const NOT_SET_IN_AZURE = {
   AZURE_TENANT_ID: 'app-registration sign-in (self-hosted, CLI); in Azure the managed identity needs no tenant or secret',
   AZURE_CLIENT_SECRET: 'app-registration sign-in (self-hosted, CLI); in Azure there is no client secret',
   AZURE_AUTHORITY_HOST: 'app-registration sign-in in another cloud (self-hosted, CLI)',
-  WEBSITE_SITE_NAME: 'set by the App Service platform on every instance; config.ts reads it to know it runs in Azure (the allow-list is then required)',
-  WEBSITE_INSTANCE_ID: 'set by the App Service platform on every instance; read with WEBSITE_SITE_NAME',
   OTEL_SERVICE_NAME: 'the telemetry role name override; in Azure the Functions app name (WEBSITE_SITE_NAME) names the role',
 } as const;
 

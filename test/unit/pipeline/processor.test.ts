@@ -56,18 +56,8 @@ const organizerLink = (): Link => ({
   updatedAt: RECEIVED.toISOString(),
 });
 
-/** The service saw the record before its delete (its Create stored the snapshot), so the delete may name targets. */
-const seenBefore = () => store.snapshots.put(crmDelete().crm!.snapshot!);
-
 describe('processEvent: CRM deletes', () => {
-  it('a delete of a record never seen before (no snapshot, no link) is skipped, whatever its body names', async () => {
-    const record = await processEvent(crmDelete(), deps());
-    expect(record).toMatchObject({ ruleId: 'crm.appointment.never-seen', action: 'skip', targets: [] });
-    expect(record.facts?.seenBefore).toBe(false);
-  });
-
   it('decides from the pre-image and writes the decision record with ids only', async () => {
-    await seenBefore();
     const record = await processEvent(crmDelete(), deps());
     expect(record.ruleId).toBe('crm.appointment.active.future');
     expect(record.action).toBe('propagate');
@@ -125,14 +115,7 @@ describe('processEvent: Outlook deletes', () => {
   it('finds the record through the link and the role from the snapshot parties', async () => {
     await store.links.put(organizerLink());
     await store.snapshots.put(crmDelete().crm!.snapshot!);
-    // Without Graph and CRM to ask, the delete cannot be confirmed: a skip of its own.
-    expect((await processEvent(outlookDelete(), deps())).ruleId).toBe('outlook.unconfirmed.unchecked');
-    ({ store } = testStore(testAzurite().connectionString));
-    await store.links.put(organizerLink());
-    await store.snapshots.put(crmDelete().crm!.snapshot!);
-    // Confirmed: the item is gone, nowhere else in the mailbox, and CRM holds the record as stored.
-    const confirming = { outlookLookups: { itemExists: async () => false, eventIdsByICalUId: async () => [] }, readSnapshot: (ref: typeof APPOINTMENT) => store.snapshots.get(ref) };
-    const record = await processEvent(outlookDelete(), deps(confirming));
+    const record = await processEvent(outlookDelete(), deps());
     expect(record.facts?.crmRef).toEqual(APPOINTMENT);
     // The link said attendee; the snapshot names this CRM user as organizer, which wins.
     expect(record.facts?.actor).toEqual({ role: 'organizer', userId: '{user_guid}', crmUserId: ORGANIZER_CRM_USER });
@@ -171,7 +154,6 @@ describe('the executor seam', () => {
         targetIndex, status: 'done' as const, httpStatus: 204, code: null, detail: null, at: BEFORE_START.toISOString(),
       }));
     };
-    await seenBefore();
     const record = await processEvent(crmDelete(), deps({ execute }));
     expect(record.status).toBe('executed');
     expect(record.outcomes).toHaveLength(record.targets.length);
@@ -183,7 +165,6 @@ describe('the executor seam', () => {
     const failing: Execute = async () => {
       throw new Error('mailbox busy');
     };
-    await seenBefore();
     await expect(processEvent(crmDelete(), deps({ execute: failing }))).rejects.toThrow('mailbox busy');
     const decided = await store.decisions.getByEvent(crmDelete().id);
     expect(decided?.status).toBe('decided');

@@ -34,13 +34,12 @@ async function futureMeeting(): Promise<string> {
   return tenant().sandbox.dataverse.createAppointment({ subject: 'Town hall', start, end: start + 3_600_000, organizer: systemUser(tenant().users.olga), requiredAttendees: [systemUser(tenant().users.alice)] });
 }
 
-/** A webhook body for `id` in the shape of the reconstructed capture, under a new operation made now. */
+/** A webhook body for `id` in the shape of the reconstructed capture, under a new operation. */
 function body(message: 'Create' | 'Update' | 'Delete', id: string): Record<string, unknown> {
   const json = reconstructedDelete();
   const target = (json.InputParameters as { value: Record<string, unknown> }[])[0]!.value;
   target.Id = id;
-  // Made now, so it is newer than the record as read from CRM (an older one would not override the stored snapshot).
-  Object.assign(json, { MessageName: message, PrimaryEntityId: id, OperationId: randomUUID(), OperationCreatedOn: `/Date(${Date.now() + 1000}+0000)/` });
+  Object.assign(json, { MessageName: message, PrimaryEntityId: id, OperationId: randomUUID() });
   return json;
 }
 

@@ -59,8 +59,6 @@ const eventsNamed = (name: string) => sinks.logRecords().filter((r) => r.attribu
 describe('queue processing telemetry', () => {
   it('sends one DeleteSync.Decision event per decision (not per redelivery), with rule, counts and ids only, and the queue age', async () => {
     const event = crmDelete('00000000-0000-0000-0000-00000000f0a1');
-    // The service saw the record before (its Create stored the snapshot): the delete may name targets.
-    await store.snapshots.put(event.crm!.snapshot!);
     await handleQueueMessage({ kind: 'change', event }, { messageId: 'm-1', dequeueCount: 1 }, deps());
     // A redelivery of the same message finds the executed record: no second decision event.
     await handleQueueMessage({ kind: 'change', event }, { messageId: 'm-1', dequeueCount: 2 }, deps());

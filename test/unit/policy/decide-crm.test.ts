@@ -28,12 +28,6 @@ describe('Active (Open / Scheduled) appointment deleted in CRM', () => {
     ]);
   });
 
-  it('crm.appointment.never-seen: a record the service never saw (no snapshot, no link) names no targets, whatever its body says', () => {
-    const body = fixtureText('dataverse', 'delete-webhook-appointment.reconstructed.json');
-    expect(decide(crmFacts(body, { seenBefore: false }), NOW)).toMatchObject({ ruleId: 'crm.appointment.never-seen', action: 'skip', targets: [] });
-    expect(decide(crmFacts(body, { seenBefore: undefined }), NOW).ruleId).toBe('crm.appointment.never-seen');
-  });
-
   it('statecode 0 Open is active too', () => {
     expect(decide(crmFacts(appointment(0, new Date('2025-01-01T00:00:00Z'))), NOW).ruleId).toBe('crm.appointment.active.future');
   });

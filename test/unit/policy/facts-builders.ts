@@ -4,7 +4,7 @@ import type { Link } from '../../../src/domain/link.js';
 import { normalizeDataverseWebhook } from '../../../src/domain/normalize-dataverse.js';
 import { normalizeGraphNotification, parseNotificationCollection } from '../../../src/domain/normalize-graph.js';
 import { factsFor, type LookedUp } from '../../../src/policy/facts.js';
-import type { Facts, OutlookDeleteCheck } from '../../../src/policy/types.js';
+import type { Facts } from '../../../src/policy/types.js';
 import { fixtureText } from '../contracts/fixture-files.js';
 
 export const NOW = new Date('2024-12-01T00:00:00.000Z');
@@ -12,9 +12,8 @@ export const APPOINTMENT_ID = '00000000-0000-0000-0000-0000000a0001';
 /** The organizer and owner in the reconstructed Delete fixture. */
 export const ORGANIZER_CRM_ID = '00000000-0000-0000-0000-0000000000a1';
 
-/** A CRM delete of a record the service saw before (seenBefore), unless `lookedUp` says otherwise. */
 export function crmFacts(body: unknown, lookedUp: LookedUp = {}, headers: Record<string, string> = {}): Facts {
-  return factsFor(normalizeDataverseWebhook(body, headers, NOW), { seenBefore: true, ...lookedUp });
+  return factsFor(normalizeDataverseWebhook(body, headers, NOW), lookedUp);
 }
 
 /** The CRM record as the store would hold it: the snapshot a Delete body's pre-image yields. */
@@ -24,20 +23,12 @@ export function storedSnapshot(body: unknown): CrmSnapshot {
   return snapshot;
 }
 
-/** A check that confirms the delete: the item is gone, nowhere else in the mailbox, and CRM holds the record as stored. */
-export function confirmedCheck(current: CrmSnapshot | null): OutlookDeleteCheck {
-  return { itemStillThere: false, sameMeetingElsewhere: false, removedReason: null, current, crmRead: true };
-}
-
-/**
- * An Outlook delete: the reconstructed event-deleted notification, with its item kind swapped by resource;
- * confirmed (confirmedCheck of the stored record) unless `lookedUp` says otherwise.
- */
+/** An Outlook delete: the reconstructed event-deleted notification, with its item kind swapped by resource. */
 export function outlookFacts(resource: string | null, lookedUp: LookedUp): Facts {
   const [notification] = parseNotificationCollection(fixtureText('graph', 'notification-event-deleted.reconstructed.json'));
   if (notification === undefined) throw new Error('fixture has no notification');
   const changed = resource === null ? notification : { ...notification, resource, resourceData: undefined };
-  return factsFor(normalizeGraphNotification(changed, NOW), { outlookCheck: confirmedCheck(lookedUp.record ?? null), ...lookedUp });
+  return factsFor(normalizeGraphNotification(changed, NOW), lookedUp);
 }
 
 export function link(crm: CrmRef, userId: string, crmUserId: string | null, overrides: Partial<Link> = {}): Link {

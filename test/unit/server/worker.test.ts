@@ -44,8 +44,7 @@ describe('queue worker (Functions semantics)', () => {
     await store.queue.send({ kind: 'change', event });
     const worker = createQueueWorker(deps, config.queue);
     expect(await worker.runOnce()).toBe(1);
-    // A record the service never saw: decided (a skip), recorded, and the message is gone.
-    expect((await store.decisions.getByEvent(event.id))?.ruleId).toBe('crm.appointment.never-seen');
+    expect((await store.decisions.getByEvent(event.id))?.ruleId).toBe('crm.appointment.active.future');
     expect(await worker.runOnce()).toBe(0);
   });
 
