@@ -44,6 +44,7 @@ export const TABLE_SUFFIXES = [
   'decisions',
   'decisionsrecent',
   'decisionsbyevent',
+  'decisionsbymailbox',
   'subscriptions',
   'state',
 ] as const;
@@ -65,6 +66,7 @@ export function createStore(
       table('decisions', DecisionRecord),
       table('decisionsrecent', DecisionRecord),
       table('decisionsbyevent', DecisionRecord),
+      table('decisionsbymailbox', DecisionRecord),
     ),
     subscriptions: createSubscriptionStore(table('subscriptions', GraphSubscription)),
     state: createStateStore(table('state', StateEntry)),
