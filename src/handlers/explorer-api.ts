@@ -1,0 +1,177 @@
+/**
+ * The decision explorer's JSON APIs, beside GET /api/decisions and under the same authorization
+ * (explorer-auth.ts): search, one decision with its record's other decisions, held deletes with release
+ * and discard, the poison queue with requeue, and the subscriptions per mailbox. Records hold ids only;
+ * nothing here returns a body, a secret or a clientState.
+ */
+import { z } from 'zod';
+import { discardHeld, releaseHeld } from '../brake/operator.js';
+import { parseJsonBody, parseOrThrow } from '../contracts/validate.js';
+import { DeleteSyncError } from '../errors.js';
+import { subscriptionRows } from '../graph/subscriptions.js';
+import { RULE_IDS, ruleById, type Rule, type RuleId } from '../policy/table.js';
+import type { DecisionRecord } from '../store/decisions.js';
+import type { HandlerDeps } from './deps.js';
+import { authorizeOperator, type Operator } from './explorer-auth.js';
+import { outcomesOf, searchQuery } from './explorer-search.js';
+import { assertBodySize, assertJsonContent, errorResponse, jsonResponse, type Handler, type HandlerRequest } from './http.js';
+import { parseQueueMessage } from '../pipeline/message.js';
+
+/** How many of a record's other decisions one decision page lists. */
+const RELATED_LIMIT = 20;
+/** Poison messages listed at once (one peek). */
+const POISON_LIMIT = 32;
+
+type Act = (request: HandlerRequest, operator: Operator) => Promise<unknown>;
+
+function explorerHandler(deps: HandlerDeps, name: string, act: Act): Handler {
+  const log = deps.log.child({ handler: `explorer-${name}` });
+  return async (request) => {
+    try {
+      const operator = authorizeOperator(request, deps.config);
+      return jsonResponse(200, await act(request, operator));
+    } catch (error) {
+      return errorResponse(error, log);
+    }
+  };
+}
+
+function ruleOf(id: string): Rule | null {
+  return (RULE_IDS as readonly string[]).includes(id) ? ruleById(id as RuleId) : null;
+}
+
+/** A record as the explorer shows it: the record plus its outcome words and the table row it names. */
+function view(record: DecisionRecord) {
+  const rule = ruleOf(record.ruleId);
+  return { ...record, outcomeWords: outcomesOf(record), rule: rule === null ? null : { record: rule.record, sentence: rule.reason, deletedIn: rule.deletedIn } };
+}
+
+function required(request: HandlerRequest, name: string): string {
+  const value = request.query[name]?.trim();
+  if (value === undefined || value === '') throw new DeleteSyncError('DS_ERR_INVALID_PAYLOAD', `${name} is required`, { field: name });
+  return value;
+}
+
+function jsonBody<S extends z.ZodType>(request: HandlerRequest, deps: HandlerDeps, schema: S, what: string): z.output<S> {
+  assertBodySize(request, deps.config.maxBodyBytes);
+  assertJsonContent(request);
+  return parseOrThrow(schema, parseJsonBody(request.rawBody), { what });
+}
+
+function operatorDeps(deps: HandlerDeps) {
+  if (deps.operator === undefined) throw new DeleteSyncError('DS_ERR_CONFIG', 'The mass-delete brake is not configured');
+  return deps.operator;
+}
+
+/** GET /api/explorer/session — who the caller is signed in as (the page asks for the key on 401). */
+export const createExplorerSessionHandler = (deps: HandlerDeps) =>
+  explorerHandler(deps, 'session', async (_request, operator) => ({ operator, easyAuth: deps.config.explorer.easyAuth }));
+
+/** GET /api/explorer/decisions?record=&mailbox=&rule=&outcome=&from=&to=&cursor=&limit= */
+export const createExplorerSearchHandler = (deps: HandlerDeps) =>
+  explorerHandler(deps, 'search', async (request) => {
+    const page = await deps.store.decisions.query(await searchQuery(request.query, deps.resolveMailbox));
+    return { decisions: page.decisions.map(view), cursor: page.cursor };
+  });
+
+/** GET /api/explorer/decision?id= — one decision, its held entry, and the record's other decisions. */
+export const createExplorerDecisionHandler = (deps: HandlerDeps) =>
+  explorerHandler(deps, 'decision', async (request) => {
+    const record = await deps.store.decisions.getByEvent(required(request, 'id'));
+    if (record === null) throw new DeleteSyncError('DS_ERR_NOT_FOUND', 'No decision has that id');
+    const held = record.status === 'held' ? await deps.operator?.brake.held.get(record.id) : null;
+    const related = await deps.store.decisions.listByRecord(record.recordKey, RELATED_LIMIT + 1);
+    return {
+      decision: view(record),
+      held: held ? { heldAt: held.heldAt, limit: held.limit, initiator: held.initiator, targetCount: held.targetCount } : null,
+      related: related.filter((r) => r.id !== record.id).slice(0, RELATED_LIMIT).map(view),
+    };
+  });
+
+/** GET /api/explorer/held — the deletes the brake holds, oldest first, with how many deletes each would make. */
+export const createExplorerHeldHandler = (deps: HandlerDeps) =>
+  explorerHandler(deps, 'held', async () => ({
+    held: (await operatorDeps(deps).brake.held.list()).map(({ event: _event, ...summary }) => summary),
+  }));
+
+export const HeldAction = z.strictObject({
+  action: z.enum(['release', 'discard']),
+  eventIds: z.array(z.string().min(1)).min(1).max(100),
+  /**
+   * The deletes the operator confirmed (the sum of the held entries' target counts as shown): a release
+   * performs exactly what was confirmed, or nothing.
+   */
+  confirmedDeletes: z.number().int().nonnegative(),
+});
+
+/** POST /api/explorer/held {action, eventIds, confirmedDeletes} — release or discard, after confirmation. */
+export const createExplorerHeldActionHandler = (deps: HandlerDeps) =>
+  explorerHandler(deps, 'held-action', async (request, operator) => {
+    const input = jsonBody(request, deps, HeldAction, 'held action');
+    const ops = operatorDeps(deps);
+    const entries = await Promise.all(input.eventIds.map((id) => ops.brake.held.get(id)));
+    const missing = input.eventIds.filter((_, i) => entries[i] === null);
+    if (missing.length > 0) throw new DeleteSyncError('DS_ERR_NOT_FOUND', `Not held (any more): ${missing.join(', ')}`, { field: 'eventIds' });
+    const deletes = entries.reduce((sum, e) => sum + (e?.targetCount ?? 0), 0);
+    if (input.action === 'release' && deletes !== input.confirmedDeletes) {
+      throw new DeleteSyncError('DS_ERR_INVALID_PAYLOAD', `The release would make ${deletes} deletes, not the ${input.confirmedDeletes} confirmed`, {
+        field: 'confirmedDeletes',
+      });
+    }
+    const act = input.action === 'release' ? releaseHeld : discardHeld;
+    const results = await act({ ids: input.eventIds }, ops);
+    deps.log.warn(`held deletes ${input.action === 'release' ? 'released' : 'discarded'} in the explorer`, {
+      eventIds: input.eventIds,
+      deletes,
+      via: operator.via,
+    });
+    return { results };
+  });
+
+function describePoisoned(text: string): { kind: string; eventId: string | null } {
+  try {
+    const message = parseQueueMessage(text);
+    return message.kind === 'change' ? { kind: 'change', eventId: message.event.id } : { kind: 'lifecycle', eventId: message.notice.id };
+  } catch {
+    return { kind: 'unreadable', eventId: null };
+  }
+}
+
+/** GET /api/explorer/poison — poison messages with the reason their poisoned decision record gives. */
+export const createExplorerPoisonHandler = (deps: HandlerDeps) =>
+  explorerHandler(deps, 'poison', async () => {
+    const messages = await deps.store.queue.peekPoisoned(POISON_LIMIT);
+    return {
+      messages: await Promise.all(
+        messages.map(async (m) => {
+          const { kind, eventId } = describePoisoned(m.text);
+          const record = eventId === null ? null : await deps.store.decisions.getByEvent(eventId);
+          return { messageId: m.messageId, insertedOn: m.insertedOn, kind, eventId, recordKey: record?.recordKey ?? null, status: record?.status ?? null, reason: record?.reason ?? null };
+        }),
+      ),
+    };
+  });
+
+export const RequeueInput = z.strictObject({ messageId: z.string().min(1).max(200) });
+
+/**
+ * POST /api/explorer/poison/requeue {messageId} — back to the changes queue. A poisoned event's marker is
+ * forgotten first, so it is decided again from the facts of now (and counted by the brake) instead of
+ * being answered from its poisoned record; its history rows stay.
+ */
+export const createExplorerRequeueHandler = (deps: HandlerDeps) =>
+  explorerHandler(deps, 'requeue', async (request, operator) => {
+    const { messageId } = jsonBody(request, deps, RequeueInput, 'requeue');
+    const message = (await deps.store.queue.peekPoisoned(POISON_LIMIT)).find((m) => m.messageId === messageId);
+    if (message === undefined) throw new DeleteSyncError('DS_ERR_NOT_FOUND', 'No poison message with that id is visible');
+    const { eventId } = describePoisoned(message.text);
+    if (eventId !== null && (await deps.store.decisions.getByEvent(eventId))?.status === 'poisoned') await deps.store.decisions.forgetEvent(eventId);
+    const requeued = await deps.store.queue.requeuePoisoned(messageId);
+    if (!requeued) throw new DeleteSyncError('DS_ERR_NOT_FOUND', 'The poison message was taken by someone else');
+    deps.log.warn('poison message requeued in the explorer', { messageId, eventId, via: operator.via });
+    return { requeued: true, eventId };
+  });
+
+/** GET /api/explorer/subscriptions — each mailbox's subscriptions with expiry and health. */
+export const createExplorerSubscriptionsHandler = (deps: HandlerDeps) =>
+  explorerHandler(deps, 'subscriptions', async () => ({ subscriptions: await subscriptionRows(deps.store, deps.now()) }));
