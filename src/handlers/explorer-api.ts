@@ -5,10 +5,11 @@
  * nothing here returns a body, a secret or a clientState.
  */
 import { z } from 'zod';
-import { discardHeld, releaseHeld } from '../brake/operator.js';
+import type { HeldDelete } from '../brake/held.js';
+import { discardHeld, releaseHeld, type OperatorResult } from '../brake/operator.js';
 import { parseJsonBody, parseOrThrow } from '../contracts/validate.js';
 import { DeleteSyncError } from '../errors.js';
-import { subscriptionRows } from '../graph/subscriptions.js';
+import { subscriptionRows, type SubscriptionRow } from '../graph/subscriptions.js';
 import { RULE_IDS, ruleById, type Rule, type RuleId } from '../policy/table.js';
 import type { DecisionRecord } from '../store/decisions.js';
 import type { HandlerDeps } from './deps.js';
@@ -46,6 +47,26 @@ function view(record: DecisionRecord) {
   return { ...record, outcomeWords: outcomesOf(record), rule: rule === null ? null : { record: rule.record, sentence: rule.reason, deletedIn: rule.deletedIn } };
 }
 
+export type DecisionView = ReturnType<typeof view>;
+export interface SessionResponse { operator: Operator; easyAuth: boolean }
+export interface SearchResponse { decisions: DecisionView[]; cursor: string | null }
+export interface HeldSummary { heldAt: string; limit: HeldDelete['limit']; initiator: string; targetCount: number }
+export interface DecisionResponse { decision: DecisionView; held: HeldSummary | null; related: DecisionView[] }
+export interface HeldResponse { held: Omit<HeldDelete, 'event'>[] }
+export interface HeldActionResponse { results: OperatorResult[] }
+export interface PoisonEntry {
+  messageId: string;
+  insertedOn: string | null;
+  kind: string;
+  eventId: string | null;
+  recordKey: string | null;
+  status: DecisionRecord['status'] | null;
+  reason: string | null;
+}
+export interface PoisonResponse { messages: PoisonEntry[] }
+export interface RequeueResponse { requeued: true; eventId: string | null }
+export interface SubscriptionsResponse { subscriptions: SubscriptionRow[] }
+
 function required(request: HandlerRequest, name: string): string {
   const value = request.query[name]?.trim();
   if (value === undefined || value === '') throw new DeleteSyncError('DS_ERR_INVALID_PAYLOAD', `${name} is required`, { field: name });
@@ -65,18 +86,18 @@ function operatorDeps(deps: HandlerDeps) {
 
 /** GET /api/explorer/session — who the caller is signed in as (the page asks for the key on 401). */
 export const createExplorerSessionHandler = (deps: HandlerDeps) =>
-  explorerHandler(deps, 'session', async (_request, operator) => ({ operator, easyAuth: deps.config.explorer.easyAuth }));
+  explorerHandler(deps, 'session', async (_request, operator): Promise<SessionResponse> => ({ operator, easyAuth: deps.config.explorer.easyAuth }));
 
 /** GET /api/explorer/decisions?record=&mailbox=&rule=&outcome=&from=&to=&cursor=&limit= */
 export const createExplorerSearchHandler = (deps: HandlerDeps) =>
-  explorerHandler(deps, 'search', async (request) => {
+  explorerHandler(deps, 'search', async (request): Promise<SearchResponse> => {
     const page = await deps.store.decisions.query(await searchQuery(request.query, deps.resolveMailbox));
     return { decisions: page.decisions.map(view), cursor: page.cursor };
   });
 
 /** GET /api/explorer/decision?id= — one decision, its held entry, and the record's other decisions. */
 export const createExplorerDecisionHandler = (deps: HandlerDeps) =>
-  explorerHandler(deps, 'decision', async (request) => {
+  explorerHandler(deps, 'decision', async (request): Promise<DecisionResponse> => {
     const record = await deps.store.decisions.getByEvent(required(request, 'id'));
     if (record === null) throw new DeleteSyncError('DS_ERR_NOT_FOUND', 'No decision has that id');
     const held = record.status === 'held' ? await deps.operator?.brake.held.get(record.id) : null;
@@ -90,7 +111,7 @@ export const createExplorerDecisionHandler = (deps: HandlerDeps) =>
 
 /** GET /api/explorer/held — the deletes the brake holds, oldest first, with how many deletes each would make. */
 export const createExplorerHeldHandler = (deps: HandlerDeps) =>
-  explorerHandler(deps, 'held', async () => ({
+  explorerHandler(deps, 'held', async (): Promise<HeldResponse> => ({
     held: (await operatorDeps(deps).brake.held.list()).map(({ event: _event, ...summary }) => summary),
   }));
 
@@ -106,7 +127,7 @@ export const HeldAction = z.strictObject({
 
 /** POST /api/explorer/held {action, eventIds, confirmedDeletes} — release or discard, after confirmation. */
 export const createExplorerHeldActionHandler = (deps: HandlerDeps) =>
-  explorerHandler(deps, 'held-action', async (request, operator) => {
+  explorerHandler(deps, 'held-action', async (request, operator): Promise<HeldActionResponse> => {
     const input = jsonBody(request, deps, HeldAction, 'held action');
     const ops = operatorDeps(deps);
     const entries = await Promise.all(input.eventIds.map((id) => ops.brake.held.get(id)));
@@ -139,7 +160,7 @@ function describePoisoned(text: string): { kind: string; eventId: string | null 
 
 /** GET /api/explorer/poison — poison messages with the reason their poisoned decision record gives. */
 export const createExplorerPoisonHandler = (deps: HandlerDeps) =>
-  explorerHandler(deps, 'poison', async () => {
+  explorerHandler(deps, 'poison', async (): Promise<PoisonResponse> => {
     const messages = await deps.store.queue.peekPoisoned(POISON_LIMIT);
     return {
       messages: await Promise.all(
@@ -160,7 +181,7 @@ export const RequeueInput = z.strictObject({ messageId: z.string().min(1).max(20
  * being answered from its poisoned record; its history rows stay.
  */
 export const createExplorerRequeueHandler = (deps: HandlerDeps) =>
-  explorerHandler(deps, 'requeue', async (request, operator) => {
+  explorerHandler(deps, 'requeue', async (request, operator): Promise<RequeueResponse> => {
     const { messageId } = jsonBody(request, deps, RequeueInput, 'requeue');
     const message = (await deps.store.queue.peekPoisoned(POISON_LIMIT)).find((m) => m.messageId === messageId);
     if (message === undefined) throw new DeleteSyncError('DS_ERR_NOT_FOUND', 'No poison message with that id is visible');
@@ -174,4 +195,4 @@ export const createExplorerRequeueHandler = (deps: HandlerDeps) =>
 
 /** GET /api/explorer/subscriptions — each mailbox's subscriptions with expiry and health. */
 export const createExplorerSubscriptionsHandler = (deps: HandlerDeps) =>
-  explorerHandler(deps, 'subscriptions', async () => ({ subscriptions: await subscriptionRows(deps.store, deps.now()) }));
+  explorerHandler(deps, 'subscriptions', async (): Promise<SubscriptionsResponse> => ({ subscriptions: await subscriptionRows(deps.store, deps.now()) }));
