@@ -68,6 +68,11 @@ describe('decision explorer in Chromium', () => {
     const all = await w.store.decisions.listByRecord(decision.recordKey, 100);
     expect(rules).toHaveLength(all.length);
 
+    // The same decision by the attendee's mailbox (her UPN, resolved through Graph) and the rule.
+    await page.goto(`${w.service.url}/explorer/#/?mailbox=${encodeURIComponent(w.users.alice.userPrincipalName)}&rule=${row.expected.ruleId}`);
+    await page.waitForSelector(`table.decisions a[href="#/decision/${encodeURIComponent(decision.id)}"]`);
+    expect(new Set(await texts(page, 'table.decisions tbody td[data-label=Rule]'))).toEqual(new Set([row.expected.ruleId]));
+
     const link = await page.$(`a[href="#/decision/${encodeURIComponent(decision.id)}"]`);
     expect(link).not.toBeNull();
     await link!.click();

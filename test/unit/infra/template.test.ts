@@ -34,7 +34,7 @@ const moduleText = (symbol: string) => readRepoFile(`infra/${modules.find((m) =>
 
 describe('modules', () => {
   it('main.bicep uses one module per concern, each file present', () => {
-    expect(modules.map((m) => m.symbol).sort()).toEqual(['api', 'identity', 'keyVault', 'monitoring', 'rbac', 'storage']);
+    expect(modules.map((m) => m.symbol).sort()).toEqual(['api', 'auth', 'identity', 'keyVault', 'monitoring', 'rbac', 'storage']);
     for (const m of modules) expect(existsSync(resolve(infraDir, m.path)), m.path).toBe(true);
   });
 
