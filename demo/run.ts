@@ -100,12 +100,13 @@ try {
   say(`Nothing deleted twice: ${twice === 0 ? 'yes' : `no (${twice})`}. ${results.length - failed} of ${results.length} rows as the table says, in ${elapsed()}.`);
   if (failed > 0 && logLines.length > 0) say(`\nService log (warnings and errors, last 20):\n${logLines.slice(-20).join('\n')}`);
   exitCode = failed === 0 && twice === 0 ? 0 : 1;
-  say(`\nDecision explorer: ${service.url}/explorer/  (admin key: ${service.config.adminKey ?? '(none)'})`);
   if (keep) {
+    // The demo's own throwaway key (random per run, loopback only, gone at Ctrl-C): the page asks for it.
+    say(`\nDecision explorer: ${service.url}/explorer/  (admin key for this run: ${service.config.adminKey ?? '(none)'})`);
     say('Kept running (--keep): press Ctrl-C to stop.');
     await interrupted();
   } else {
-    say('Run `npm run demo -- --keep` to keep it open.');
+    say(`\nDecision explorer: ${service.url}/explorer/ — served until the demo exits; \`npm run demo -- --keep\` keeps it open.`);
   }
 } catch (error) {
   say(`demo failed: ${(error as Error).message}`);
