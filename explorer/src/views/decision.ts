@@ -9,6 +9,7 @@ import { decisionHref, searchHref, type Context, type View } from '../app.js';
 import { offset, when } from '../format.js';
 import { code, outcomeBadges, recordLabel } from './badges.js';
 import { actOnHeld } from './held-actions.js';
+import { resource } from './resource.js';
 
 type Target = DecisionView['targets'][number];
 type Outcome = DecisionView['outcomes'][number];
@@ -110,43 +111,21 @@ function timeline(d: DecisionView) {
 }
 
 export function decisionView(ctx: Context, id: string): View {
-  let data: DecisionResponse | null = null;
-  let error = '';
-  let notice = '';
-  let busy = false;
+  const decision = resource(ctx, () => api.decision(id));
 
-  const load = async () => {
-    try {
-      data = await api.decision(id);
-      error = '';
-    } catch (e) {
-      error = ctx.failed(e);
-    }
-    ctx.update();
-  };
-
-  const act = async (action: 'release' | 'discard') => {
-    if (!data?.held) return;
-    busy = true;
-    ctx.update();
-    try {
-      const results = await actOnHeld(action, [id], data.held.targetCount);
-      if (results !== null) notice = results.map((r) => `${r.result}: decision is now ${r.status ?? 'unknown'}`).join('; ');
-      await load();
-    } catch (e) {
-      error = ctx.failed(e);
-    }
-    busy = false;
-    ctx.update();
-  };
-
-  void load();
+  const act = (action: 'release' | 'discard', held: NonNullable<DecisionResponse['held']>) =>
+    decision.act(async () => {
+      const results = await actOnHeld(action, [id], held.targetCount);
+      return results === null ? null : results.map((r) => `${r.result}: decision is now ${r.status ?? 'unknown'}`).join('; ');
+    });
 
   return {
     title: 'Decision',
     template: () => {
+      const { data, error, notice, busy } = decision;
       if (data === null) return html`<h1>Decision</h1>${error ? html`<p class="error" role="alert">${error}</p>` : html`<p class="status" role="status">Loading…</p>`}`;
       const d = data.decision;
+      const held = data.held;
       return html`<p class="crumbs"><a href="#/">Decisions</a> › <a href=${searchHref({ record: d.recordKey })}>${recordLabel(d.recordKey)}</a></p>
         <h1>Decision <code class="rule" data-testid="rule-id">${d.ruleId}</code> ${outcomeBadges(d)}</h1>
         ${error ? html`<p class="error" role="alert">${error}</p>` : nothing}
@@ -157,13 +136,13 @@ export function decisionView(ctx: Context, id: string): View {
           ${d.rule && d.reason !== d.rule.sentence ? html`<p class="reason">Recorded reason: ${d.reason}</p>` : nothing}
           <p class="muted">Action <strong>${d.action}</strong> · status <strong>${d.status}</strong>${d.dryRun ? ' · dry run' : ''} · decided ${when(d.decidedAt)}</p>
         </section>
-        ${data.held
+        ${held
           ? html`<section class="card held-card" aria-labelledby="held-h">
               <h2 id="held-h">Held by the mass-delete brake</h2>
-              <p>Held ${when(data.held.heldAt)} (${data.held.limit} limit, initiated by ${code(data.held.initiator)}). Releasing performs <strong>${data.held.targetCount}</strong> delete${data.held.targetCount === 1 ? '' : 's'}.</p>
+              <p>Held ${when(held.heldAt)} (${held.limit} limit, initiated by ${code(held.initiator)}). Releasing performs <strong>${held.targetCount}</strong> delete${held.targetCount === 1 ? '' : 's'}.</p>
               <div class="actions">
-                <button type="button" class="primary danger" ?disabled=${busy} @click=${() => void act('release')}>Release…</button>
-                <button type="button" ?disabled=${busy} @click=${() => void act('discard')}>Discard…</button>
+                <button type="button" class="primary danger" ?disabled=${busy} @click=${() => void act('release', held)}>Release…</button>
+                <button type="button" ?disabled=${busy} @click=${() => void act('discard', held)}>Discard…</button>
               </div>
             </section>`
           : nothing}

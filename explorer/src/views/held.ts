@@ -5,71 +5,50 @@ import { decisionHref, type Context, type View } from '../app.js';
 import { when } from '../format.js';
 import { code, recordLabel } from './badges.js';
 import { actOnHeld } from './held-actions.js';
+import { resource } from './resource.js';
+
+type Held = HeldResponse['held'];
 
 export function heldView(ctx: Context): View {
-  let held: HeldResponse['held'] | null = null;
-  let error = '';
-  let notice = '';
-  let busy = false;
+  const held = resource(ctx, async () => (await api.held()).held);
 
-  const load = async () => {
-    try {
-      held = (await api.held()).held;
-      error = '';
-    } catch (e) {
-      error = ctx.failed(e);
-    }
-    ctx.update();
-  };
-
-  const act = async (action: 'release' | 'discard', entries: NonNullable<typeof held>) => {
-    busy = true;
-    ctx.update();
-    try {
+  const act = (action: 'release' | 'discard', entries: Held) =>
+    held.act(async () => {
       const deletes = entries.reduce((sum, e) => sum + e.targetCount, 0);
       const results = await actOnHeld(action, entries.map((e) => e.eventId), deletes);
-      if (results !== null) notice = `${results.length} ${action === 'release' ? 'released' : 'discarded'}: ${results.map((r) => r.status ?? r.result).join(', ')}`;
-    } catch (e) {
-      error = ctx.failed(e);
-    }
-    busy = false;
-    await load();
-  };
+      return results === null ? null : `${results.length} ${action === 'release' ? 'released' : 'discarded'}: ${results.map((r) => r.status ?? r.result).join(', ')}`;
+    });
 
-  void load();
+  const table = (entries: Held) => html`<div class="actions">
+      <button type="button" ?disabled=${held.busy} @click=${() => void act('release', entries)}>Release all ${entries.length}…</button>
+      <button type="button" ?disabled=${held.busy} @click=${() => void act('discard', entries)}>Discard all…</button>
+    </div>
+    <table class="held">
+      <thead><tr><th scope="col">Held</th><th scope="col">Record</th><th scope="col">Rule</th><th scope="col">Limit</th><th scope="col">Initiator</th><th scope="col">Deletes</th><th scope="col"><span class="sr">Actions</span></th></tr></thead>
+      <tbody>
+        ${entries.map(
+          (h) => html`<tr data-event-id=${h.eventId}>
+            <td data-label="Held"><a href=${decisionHref(h.eventId)}>${when(h.heldAt)}</a></td>
+            <td data-label="Record">${recordLabel(h.recordKey)}</td>
+            <td data-label="Rule"><code class="rule">${h.ruleId}</code></td>
+            <td data-label="Limit">${h.limit}</td>
+            <td data-label="Initiator">${code(h.initiator)}</td>
+            <td data-label="Deletes">${h.targetCount}</td>
+            <td data-label="Actions" class="row-actions">
+              <button type="button" class="primary danger" ?disabled=${held.busy} @click=${() => void act('release', [h])}>Release…</button>
+              <button type="button" ?disabled=${held.busy} @click=${() => void act('discard', [h])}>Discard…</button>
+            </td>
+          </tr>`,
+        )}
+      </tbody>
+    </table>`;
 
   return {
     title: 'Held deletes',
     template: () => html`<h1>Held deletes</h1>
       <p class="lead">Propagated deletes the mass-delete brake stopped. Each waits for an operator: release performs it as decided; discard drops it.</p>
-      ${error ? html`<p class="error" role="alert">${error}</p>` : nothing}
-      ${notice ? html`<p class="notice" role="status">${notice}</p>` : nothing}
-      ${held === null
-        ? html`<p class="status" role="status">Loading…</p>`
-        : held.length === 0
-          ? html`<p class="empty">Nothing is held.</p>`
-          : html`<div class="actions">
-                <button type="button" ?disabled=${busy} @click=${() => void act('release', held!)}>Release all ${held.length}…</button>
-                <button type="button" ?disabled=${busy} @click=${() => void act('discard', held!)}>Discard all…</button>
-              </div>
-              <table class="held">
-                <thead><tr><th scope="col">Held</th><th scope="col">Record</th><th scope="col">Rule</th><th scope="col">Limit</th><th scope="col">Initiator</th><th scope="col">Deletes</th><th scope="col"><span class="sr">Actions</span></th></tr></thead>
-                <tbody>
-                  ${held.map(
-                    (h) => html`<tr data-event-id=${h.eventId}>
-                      <td data-label="Held"><a href=${decisionHref(h.eventId)}>${when(h.heldAt)}</a></td>
-                      <td data-label="Record">${recordLabel(h.recordKey)}</td>
-                      <td data-label="Rule"><code class="rule">${h.ruleId}</code></td>
-                      <td data-label="Limit">${h.limit}</td>
-                      <td data-label="Initiator">${code(h.initiator)}</td>
-                      <td data-label="Deletes">${h.targetCount}</td>
-                      <td data-label="Actions" class="row-actions">
-                        <button type="button" class="primary danger" ?disabled=${busy} @click=${() => void act('release', [h])}>Release…</button>
-                        <button type="button" ?disabled=${busy} @click=${() => void act('discard', [h])}>Discard…</button>
-                      </td>
-                    </tr>`,
-                  )}
-                </tbody>
-              </table>`}`,
+      ${held.error ? html`<p class="error" role="alert">${held.error}</p>` : nothing}
+      ${held.notice ? html`<p class="notice" role="status">${held.notice}</p>` : nothing}
+      ${held.data === null ? html`<p class="status" role="status">Loading…</p>` : held.data.length === 0 ? html`<p class="empty">Nothing is held.</p>` : table(held.data)}`,
   };
 }

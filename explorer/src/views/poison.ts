@@ -5,63 +5,40 @@ import { decisionHref, type Context, type View } from '../app.js';
 import { when } from '../format.js';
 import { code, recordLabel } from './badges.js';
 import { confirmDialog } from './confirm.js';
+import { resource } from './resource.js';
 
 export function poisonView(ctx: Context): View {
-  let messages: PoisonEntry[] | null = null;
-  let error = '';
-  let notice = '';
-  let busy = false;
+  const poison = resource(ctx, async () => (await api.poison()).messages);
 
-  const load = async () => {
-    try {
-      messages = (await api.poison()).messages;
-      error = '';
-    } catch (e) {
-      error = ctx.failed(e);
-    }
-    ctx.update();
-  };
-
-  const requeue = async (m: PoisonEntry) => {
-    const ok = await confirmDialog('Requeue this message?', 'It goes back to the changes queue and is decided again from the facts of now (the mass-delete brake counts it).', 'Requeue');
-    if (!ok) return;
-    busy = true;
-    ctx.update();
-    try {
+  const requeue = (m: PoisonEntry) =>
+    poison.act(async () => {
+      const ok = await confirmDialog('Requeue this message?', 'It goes back to the changes queue and is decided again from the facts of now (the mass-delete brake counts it).', 'Requeue');
+      if (!ok) return null;
       const result = await api.requeue(m.messageId);
-      notice = `Requeued${result.eventId ? ` event ${result.eventId}` : ''}.`;
-    } catch (e) {
-      error = ctx.failed(e);
-    }
-    busy = false;
-    await load();
-  };
+      return `Requeued${result.eventId ? ` event ${result.eventId}` : ''}.`;
+    });
 
-  void load();
+  const table = (messages: PoisonEntry[]) => html`<table class="poison">
+    <thead><tr><th scope="col">Since</th><th scope="col">Kind</th><th scope="col">Record</th><th scope="col">Reason</th><th scope="col"><span class="sr">Actions</span></th></tr></thead>
+    <tbody>
+      ${messages.map(
+        (m) => html`<tr>
+          <td data-label="Since">${m.eventId && m.status ? html`<a href=${decisionHref(m.eventId)}>${when(m.insertedOn)}</a>` : when(m.insertedOn)}</td>
+          <td data-label="Kind">${m.kind}</td>
+          <td data-label="Record">${m.recordKey ? recordLabel(m.recordKey) : code(m.eventId)}</td>
+          <td data-label="Reason">${m.reason ?? html`<span class="muted">no decision record names it</span>`}</td>
+          <td data-label="Actions"><button type="button" ?disabled=${poison.busy} @click=${() => void requeue(m)}>Requeue…</button></td>
+        </tr>`,
+      )}
+    </tbody>
+  </table>`;
 
   return {
     title: 'Poison queue',
     template: () => html`<h1>Poison queue</h1>
       <p class="lead">Messages that failed on every attempt. Nothing was executed for them; the reason is the one their decision record gives. The oldest 32 are shown.</p>
-      ${error ? html`<p class="error" role="alert">${error}</p>` : nothing}
-      ${notice ? html`<p class="notice" role="status">${notice}</p>` : nothing}
-      ${messages === null
-        ? html`<p class="status" role="status">Loading…</p>`
-        : messages.length === 0
-          ? html`<p class="empty">The poison queue is empty.</p>`
-          : html`<table class="poison">
-              <thead><tr><th scope="col">Since</th><th scope="col">Kind</th><th scope="col">Record</th><th scope="col">Reason</th><th scope="col"><span class="sr">Actions</span></th></tr></thead>
-              <tbody>
-                ${messages.map(
-                  (m) => html`<tr>
-                    <td data-label="Since">${m.eventId && m.status ? html`<a href=${decisionHref(m.eventId)}>${when(m.insertedOn)}</a>` : when(m.insertedOn)}</td>
-                    <td data-label="Kind">${m.kind}</td>
-                    <td data-label="Record">${m.recordKey ? recordLabel(m.recordKey) : code(m.eventId)}</td>
-                    <td data-label="Reason">${m.reason ?? html`<span class="muted">no decision record names it</span>`}</td>
-                    <td data-label="Actions"><button type="button" ?disabled=${busy} @click=${() => void requeue(m)}>Requeue…</button></td>
-                  </tr>`,
-                )}
-              </tbody>
-            </table>`}`,
+      ${poison.error ? html`<p class="error" role="alert">${poison.error}</p>` : nothing}
+      ${poison.notice ? html`<p class="notice" role="status">${poison.notice}</p>` : nothing}
+      ${poison.data === null ? html`<p class="status" role="status">Loading…</p>` : poison.data.length === 0 ? html`<p class="empty">The poison queue is empty.</p>` : table(poison.data)}`,
   };
 }

@@ -72,6 +72,11 @@ export function searchView(ctx: Context, params: URLSearchParams): View {
   void load(false);
   timer = setInterval(() => void poll(), LIVE_MS);
 
+  const textField = (name: 'record' | 'mailbox' | 'rule', label: string, placeholder: string, className = 'field') => html`<div class=${className}>
+    <label for=${name}>${label}</label>
+    <input id=${name} name=${name} .value=${filters[name]} placeholder=${placeholder} autocomplete="off" />
+  </div>`;
+
   const row = (d: DecisionView) => html`<tr class=${fresh.has(d.id) ? 'fresh' : ''}>
     <td data-label="Decided"><a href=${decisionHref(d.id)}>${when(d.decidedAt)}</a>${fresh.has(d.id) ? html` <span class="badge new">new</span>` : nothing}</td>
     <td data-label="Record">${recordLabel(d.recordKey)}</td>
@@ -86,18 +91,9 @@ export function searchView(ctx: Context, params: URLSearchParams): View {
     dispose: () => clearInterval(timer),
     template: () => html`<h1>Decisions</h1>
       <form class="search card" role="search" @submit=${submit} aria-label="Search decisions">
-        <div class="field wide">
-          <label for="record">CRM record</label>
-          <input id="record" name="record" .value=${filters.record} placeholder="id, appointment:id, or paste the record's URL" autocomplete="off" />
-        </div>
-        <div class="field">
-          <label for="mailbox">Mailbox</label>
-          <input id="mailbox" name="mailbox" .value=${filters.mailbox} placeholder="UPN or object id" autocomplete="off" />
-        </div>
-        <div class="field">
-          <label for="rule">Rule id</label>
-          <input id="rule" name="rule" .value=${filters.rule} placeholder="e.g. crm.appointment.active.future" autocomplete="off" />
-        </div>
+        ${textField('record', 'CRM record', "id, appointment:id, or paste the record's URL", 'field wide')}
+        ${textField('mailbox', 'Mailbox', 'UPN or object id')}
+        ${textField('rule', 'Rule id', 'e.g. crm.appointment.active.future')}
         <div class="field">
           <label for="outcome">Outcome</label>
           <select id="outcome" name="outcome">

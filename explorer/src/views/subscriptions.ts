@@ -4,25 +4,16 @@ import { api, type SubscriptionsResponse } from '../api.js';
 import type { Context, View } from '../app.js';
 import { when } from '../format.js';
 import { code } from './badges.js';
+import { resource } from './resource.js';
 
 type Row = SubscriptionsResponse['subscriptions'][number];
 
 export function subscriptionsView(ctx: Context): View {
-  let rows: Row[] | null = null;
-  let error = '';
+  const subscriptions = resource(ctx, async () => (await api.subscriptions()).subscriptions);
 
-  void (async () => {
-    try {
-      rows = (await api.subscriptions()).subscriptions;
-    } catch (e) {
-      error = ctx.failed(e);
-    }
-    ctx.update();
-  })();
-
-  const byMailbox = () => {
+  const byMailbox = (rows: Row[]) => {
     const groups = new Map<string, Row[]>();
-    for (const r of rows ?? []) groups.set(r.userId, [...(groups.get(r.userId) ?? []), r]);
+    for (const r of rows) groups.set(r.userId, [...(groups.get(r.userId) ?? []), r]);
     return [...groups.entries()];
   };
 
@@ -30,12 +21,12 @@ export function subscriptionsView(ctx: Context): View {
     title: 'Subscriptions',
     template: () => html`<h1>Subscriptions</h1>
       <p class="lead">What each synced mailbox is subscribed to. Health: ok, renew-due, expired (by the clock), failing or blocked (as the last subscription check recorded).</p>
-      ${error ? html`<p class="error" role="alert">${error}</p>` : nothing}
-      ${rows === null
+      ${subscriptions.error ? html`<p class="error" role="alert">${subscriptions.error}</p>` : nothing}
+      ${subscriptions.data === null
         ? html`<p class="status" role="status">Loading…</p>`
-        : rows.length === 0
+        : subscriptions.data.length === 0
           ? html`<p class="empty">No subscriptions are stored.</p>`
-          : byMailbox().map(
+          : byMailbox(subscriptions.data).map(
               ([userId, subs]) => html`<section class="card" aria-label=${`Mailbox ${userId}`}>
                 <h2>Mailbox ${code(userId)}</h2>
                 <table class="subs">
