@@ -12,11 +12,11 @@ import { DeleteSyncError } from '../errors.js';
 import { subscriptionRows, type SubscriptionRow } from '../graph/subscriptions.js';
 import { RULE_IDS, ruleById, type Rule, type RuleId } from '../policy/table.js';
 import type { DecisionRecord } from '../store/decisions.js';
+import { QueueMessage } from '../store/messages.js';
 import type { HandlerDeps } from './deps.js';
 import { authorizeOperator, type Operator } from './explorer-auth.js';
 import { outcomesOf, searchQuery } from './explorer-search.js';
 import { assertBodySize, assertJsonContent, errorResponse, jsonResponse, type Handler, type HandlerRequest } from './http.js';
-import { parseQueueMessage } from '../pipeline/message.js';
 
 /** How many of a record's other decisions one decision page lists. */
 const RELATED_LIMIT = 20;
@@ -149,13 +149,18 @@ export const createExplorerHeldActionHandler = (deps: HandlerDeps) =>
     return { results };
   });
 
+/** What a poison message is, by the queue-message contract; only its ids are read. */
 function describePoisoned(text: string): { kind: string; eventId: string | null } {
+  let value: unknown;
   try {
-    const message = parseQueueMessage(text);
-    return message.kind === 'change' ? { kind: 'change', eventId: message.event.id } : { kind: 'lifecycle', eventId: message.notice.id };
+    value = JSON.parse(text);
   } catch {
     return { kind: 'unreadable', eventId: null };
   }
+  const parsed = QueueMessage.safeParse(value);
+  if (!parsed.success) return { kind: 'unreadable', eventId: null };
+  const message = parsed.data;
+  return message.kind === 'change' ? { kind: 'change', eventId: message.event.id } : { kind: 'lifecycle', eventId: message.notice.id };
 }
 
 /** GET /api/explorer/poison — poison messages with the reason their poisoned decision record gives. */
