@@ -195,10 +195,11 @@ export function createDecisionStore(
       );
       const frontiers = reads.flatMap((r) => (r.frontier === null ? [] : [r.frontier])).sort();
       const frontier = frontiers[0];
-      const seen = new Set<string>();
-      const kept = reads
-        .flatMap((r) => r.rows)
-        .filter((row) => (frontier === undefined || row.rowKey <= frontier) && !seen.has(row.rowKey) && seen.add(row.rowKey) && match(row.value))
+      // One row per key (a decision under two scopes is one decision), none past the frontier.
+      const byKey = new Map(reads.flatMap((r) => r.rows).filter((row) => frontier === undefined || row.rowKey <= frontier).map((row) => [row.rowKey, row.value]));
+      const kept = [...byKey.entries()]
+        .filter(([, value]) => match(value))
+        .map(([rowKey, value]) => ({ rowKey, value }))
         .sort((a, b) => (a.rowKey < b.rowKey ? -1 : a.rowKey > b.rowKey ? 1 : 0));
       const page = kept.slice(0, limit);
       const next = kept.length > limit ? page.at(-1)!.rowKey : (frontier ?? null);
