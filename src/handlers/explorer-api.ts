@@ -12,7 +12,7 @@ import { DeleteSyncError } from '../errors.js';
 import { subscriptionRows, type SubscriptionRow } from '../graph/subscriptions.js';
 import { RULE_IDS, ruleById, type Rule, type RuleId } from '../policy/table.js';
 import type { DecisionRecord } from '../store/decisions.js';
-import { QueueMessage } from '../store/messages.js';
+import { itemKey, QueueMessage, type ItemMessage } from '../store/messages.js';
 import type { HandlerDeps } from './deps.js';
 import { authorizeOperator, type Operator } from './explorer-auth.js';
 import { outcomesOf, searchQuery } from './explorer-search.js';
@@ -54,17 +54,21 @@ export interface HeldSummary { heldAt: string; limit: HeldDelete['limit']; initi
 export interface DecisionResponse { decision: DecisionView; held: HeldSummary | null; related: DecisionView[] }
 export interface HeldResponse { held: Omit<HeldDelete, 'event'>[] }
 export interface HeldActionResponse { results: OperatorResult[] }
-export interface PoisonEntry {
-  messageId: string;
-  insertedOn: string | null;
-  kind: string;
-  eventId: string | null;
+export interface PoisonedInput {
+  eventId: string;
   recordKey: string | null;
   status: DecisionRecord['status'] | null;
   reason: string | null;
 }
+export interface PoisonEntry {
+  messageId: string;
+  insertedOn: string | null;
+  /** change, lifecycle, batch (several inputs), claim (one input in the claims table) or unreadable. */
+  kind: string;
+  inputs: PoisonedInput[];
+}
 export interface PoisonResponse { messages: PoisonEntry[] }
-export interface RequeueResponse { requeued: true; eventId: string | null }
+export interface RequeueResponse { requeued: true; eventIds: string[] }
 export interface SubscriptionsResponse { subscriptions: SubscriptionRow[] }
 
 function required(request: HandlerRequest, name: string): string {
@@ -149,30 +153,39 @@ export const createExplorerHeldActionHandler = (deps: HandlerDeps) =>
     return { results };
   });
 
-/** What a poison message is, by the queue-message contract; only its ids are read. */
-function describePoisoned(text: string): { kind: string; eventId: string | null } {
+/** The inputs a poison message holds, by the queue-message contract (a claim check read from its table); only ids are used. */
+async function poisonedInputs(text: string, deps: HandlerDeps): Promise<{ kind: string; items: ItemMessage[] }> {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    return { kind: 'unreadable', eventId: null };
+    return { kind: 'unreadable', items: [] };
   }
   const parsed = QueueMessage.safeParse(value);
-  if (!parsed.success) return { kind: 'unreadable', eventId: null };
+  if (!parsed.success) return { kind: 'unreadable', items: [] };
   const message = parsed.data;
-  return message.kind === 'change' ? { kind: 'change', eventId: message.event.id } : { kind: 'lifecycle', eventId: message.notice.id };
+  if (message.kind === 'batch') return { kind: 'batch', items: message.items };
+  if (message.kind !== 'claim') return { kind: message.kind, items: [message] };
+  const claimed = await deps.store.claims.get(message.claimId);
+  return { kind: 'claim', items: claimed === null ? [] : [claimed] };
 }
 
-/** GET /api/explorer/poison — poison messages with the reason their poisoned decision record gives. */
+/** GET /api/explorer/poison — poison messages, each input with the reason its poisoned decision record gives. */
 export const createExplorerPoisonHandler = (deps: HandlerDeps) =>
   explorerHandler(deps, 'poison', async (): Promise<PoisonResponse> => {
     const messages = await deps.store.queue.peekPoisoned(POISON_LIMIT);
     return {
       messages: await Promise.all(
         messages.map(async (m) => {
-          const { kind, eventId } = describePoisoned(m.text);
-          const record = eventId === null ? null : await deps.store.decisions.getByEvent(eventId);
-          return { messageId: m.messageId, insertedOn: m.insertedOn, kind, eventId, recordKey: record?.recordKey ?? null, status: record?.status ?? null, reason: record?.reason ?? null };
+          const { kind, items } = await poisonedInputs(m.text, deps);
+          const inputs = await Promise.all(
+            items.map(async (item) => {
+              const eventId = itemKey(item);
+              const record = await deps.store.decisions.getByEvent(eventId);
+              return { eventId, recordKey: record?.recordKey ?? null, status: record?.status ?? null, reason: record?.reason ?? null };
+            }),
+          );
+          return { messageId: m.messageId, insertedOn: m.insertedOn, kind, inputs };
         }),
       ),
     };
@@ -181,21 +194,22 @@ export const createExplorerPoisonHandler = (deps: HandlerDeps) =>
 export const RequeueInput = z.strictObject({ messageId: z.string().min(1).max(200) });
 
 /**
- * POST /api/explorer/poison/requeue {messageId} — back to the changes queue. A poisoned event's marker is
- * forgotten first, so it is decided again from the facts of now (and counted by the brake) instead of
- * being answered from its poisoned record; its history rows stay.
+ * POST /api/explorer/poison/requeue {messageId} — back to the changes queue. Each poisoned input's marker
+ * is forgotten first, so it is decided again from the facts of now (and counted by the brake) instead of
+ * being answered from its poisoned record; its history rows stay. (Poisoning already gave up the inputs'
+ * dedupe keys, so the new message can take them.)
  */
 export const createExplorerRequeueHandler = (deps: HandlerDeps) =>
   explorerHandler(deps, 'requeue', async (request, operator): Promise<RequeueResponse> => {
     const { messageId } = jsonBody(request, deps, RequeueInput, 'requeue');
     const message = (await deps.store.queue.peekPoisoned(POISON_LIMIT)).find((m) => m.messageId === messageId);
     if (message === undefined) throw new DeleteSyncError('DS_ERR_NOT_FOUND', 'No poison message with that id is visible');
-    const { eventId } = describePoisoned(message.text);
-    if (eventId !== null && (await deps.store.decisions.getByEvent(eventId))?.status === 'poisoned') await deps.store.decisions.forgetEvent(eventId);
+    const eventIds = (await poisonedInputs(message.text, deps)).items.map(itemKey);
+    for (const id of eventIds) if ((await deps.store.decisions.getByEvent(id))?.status === 'poisoned') await deps.store.decisions.forgetEvent(id);
     const requeued = await deps.store.queue.requeuePoisoned(messageId);
     if (!requeued) throw new DeleteSyncError('DS_ERR_NOT_FOUND', 'The poison message was taken by someone else');
-    deps.log.warn('poison message requeued in the explorer', { messageId, eventId, via: operator.via });
-    return { requeued: true, eventId };
+    deps.log.warn('poison message requeued in the explorer', { messageId, eventIds, via: operator.via });
+    return { requeued: true, eventIds };
   });
 
 /** GET /api/explorer/subscriptions — each mailbox's subscriptions with expiry and health. */

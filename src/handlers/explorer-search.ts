@@ -98,17 +98,21 @@ function cursorOf(value: string | undefined): string | undefined {
 /** Resolves a mailbox UPN to its Entra object id; null when the directory knows no such user. */
 export type ResolveMailbox = (upn: string) => Promise<string | null>;
 
-async function mailboxScope(term: string, resolve: ResolveMailbox | undefined): Promise<DecisionScope> {
+/** The lower-cased Entra object id a mailbox term names (a UPN through the directory). */
+async function mailboxId(term: string, resolve: ResolveMailbox | undefined): Promise<string> {
   const id = guid(term);
-  if (id !== null) return { kind: 'mailbox', userId: id };
+  if (id !== null) return id;
   if (!/^[^@\s]+@[^@\s]+$/.test(term.trim())) throw bad('mailbox', 'mailbox must be a UPN (name@domain) or an Entra object id');
   if (resolve === undefined) throw bad('mailbox', 'UPNs cannot be looked up without Graph here: give the Entra object id');
   const resolved = await resolve(term.trim());
   if (resolved === null) throw new DeleteSyncError('DS_ERR_NOT_FOUND', 'No user has that UPN', { field: 'mailbox' });
-  return { kind: 'mailbox', userId: resolved };
+  return resolved.toLowerCase();
 }
 
-/** The query a search's parameters ask for. Record and mailbox together: the record's index, filtered by mailbox. */
+/**
+ * The query a search's parameters ask for: a record's index (each table a bare id may be in), else every
+ * decision; rule, outcome and mailbox filter what is read, a bounded number of rows per page.
+ */
 export async function searchQuery(query: Record<string, string | undefined>, resolve?: ResolveMailbox): Promise<DecisionQuery> {
   const text = (name: string) => (query[name] ?? '').trim();
   const rule = text('rule');
@@ -116,17 +120,16 @@ export async function searchQuery(query: Record<string, string | undefined>, res
   const outcome = text('outcome');
   const wanted = outcome === '' ? null : Outcome.safeParse(outcome);
   if (wanted !== null && !wanted.success) throw bad('outcome', `outcome must be one of ${Outcome.options.join(', ')}`);
-  const mailbox = text('mailbox') === '' ? null : await mailboxScope(text('mailbox'), resolve);
+  const mailbox = text('mailbox') === '' ? null : await mailboxId(text('mailbox'), resolve);
   const records = text('record') === '' ? null : recordKeysOf(text('record'));
   const from = instant(query, 'from');
   const to = instant(query, 'to');
   if (from !== undefined && to !== undefined && from > to) throw bad('from', 'from must not be after to');
 
-  const scopes: DecisionScope[] = records?.map((recordKey) => ({ kind: 'record', recordKey })) ?? [mailbox ?? { kind: 'recent' }];
-  const inMailbox = records !== null && mailbox?.kind === 'mailbox' ? mailbox.userId : null;
+  const scopes: DecisionScope[] = records?.map((recordKey) => ({ kind: 'record', recordKey })) ?? [{ kind: 'recent' }];
   const match = (r: DecisionRecord) =>
     (rule === '' || r.ruleId === rule) &&
     (wanted === null || outcomesOf(r).includes(wanted.data!)) &&
-    (inMailbox === null || mailboxesOf(r).includes(inMailbox));
+    (mailbox === null || mailboxesOf(r).includes(mailbox));
   return { scopes, from, to, cursor: cursorOf(query.cursor), limit: limitOf(query.limit), scanLimit: SCAN_LIMIT, match };
 }

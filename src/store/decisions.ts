@@ -3,8 +3,6 @@
  * each target's outcome. Rows per record, all point- or prefix-reads:
  *  - by record: pk = record key, rk = inverted time + id (newest first) — `?record=` in the API;
  *  - recent: one partition, same row key — `GET /api/decisions`;
- *  - by mailbox: one per mailbox the decision touches (pk = lower-cased user id), same row key — the
- *    explorer's mailbox search;
  *  - by event: pk/rk from the event id's hash — the processor's idempotency check, written last.
  */
 import { z } from 'zod';
@@ -99,8 +97,12 @@ export function outlookItemKey(userId: string, itemId: string): string {
   return `outlook:${userId}:${itemId}`;
 }
 
-/** Which index a query reads: every decision, one record's, or one mailbox's (Entra object id). */
-export type DecisionScope = { kind: 'recent' } | { kind: 'record'; recordKey: string } | { kind: 'mailbox'; userId: string };
+/**
+ * Which index a query reads: every decision, or one record's. (A mailbox is a filter on what is read, not
+ * an index: a meeting's decision can name thousands of mailboxes, and one row per mailbox per write would
+ * slow every decision down.)
+ */
+export type DecisionScope = { kind: 'recent' } | { kind: 'record'; recordKey: string };
 
 export interface DecisionQuery {
   /** Read together and merged newest first (e.g. one record id under each entity it may be). */
@@ -123,7 +125,7 @@ export interface DecisionPage {
 }
 
 export interface DecisionStore {
-  /** Writes (or rewrites, e.g. with outcomes) a record; keys depend only on id, recordKey, decidedAt and the mailboxes. */
+  /** Writes (or rewrites, e.g. with outcomes) a record; keys depend only on id, recordKey and decidedAt. */
   put(record: DecisionRecord): Promise<void>;
   getByEvent(id: string): Promise<DecisionRecord | null>;
   /**
@@ -140,7 +142,7 @@ export interface DecisionStore {
 const RECENT = 'recent';
 const timeKey = (r: DecisionRecord) => `${invertedTime(new Date(r.decidedAt))}|${keyPart(r.id)}`;
 
-/** Every mailbox a decision names: where the delete happened, who acted, the targets and the linked copies. */
+/** Every mailbox a decision names (lower-cased): where the delete happened, who acted, the targets and the linked copies. */
 export function mailboxesOf(record: DecisionRecord): string[] {
   const ids = [
     record.input?.outlook?.userId,
@@ -167,15 +169,13 @@ export function createDecisionStore(
   byRecord: TypedTable<typeof DecisionRecord>,
   recent: TypedTable<typeof DecisionRecord>,
   byEvent: TypedTable<typeof DecisionRecord>,
-  byMailbox: TypedTable<typeof DecisionRecord>,
 ): DecisionStore {
   const partition = (scope: DecisionScope): [TypedTable<typeof DecisionRecord>, string] =>
-    scope.kind === 'recent' ? [recent, RECENT] : scope.kind === 'record' ? [byRecord, joinKey(scope.recordKey)] : [byMailbox, joinKey(scope.userId.toLowerCase())];
+    scope.kind === 'recent' ? [recent, RECENT] : [byRecord, joinKey(scope.recordKey)];
   return {
     async put(record) {
       await byRecord.upsert(joinKey(record.recordKey), timeKey(record), record);
       await recent.upsert(RECENT, timeKey(record), record);
-      await Promise.all(mailboxesOf(record).map((userId) => byMailbox.upsert(joinKey(userId), timeKey(record), record)));
       await byEvent.upsert(...hashedKeys(record.id), record);
     },
     getByEvent: (id) => byEvent.get(...hashedKeys(id)),

@@ -44,7 +44,6 @@ export const TABLE_SUFFIXES = [
   'decisions',
   'decisionsrecent',
   'decisionsbyevent',
-  'decisionsbymailbox',
   'subscriptions',
   'state',
 ] as const;
@@ -66,7 +65,6 @@ export function createStore(
       table('decisions', DecisionRecord),
       table('decisionsrecent', DecisionRecord),
       table('decisionsbyevent', DecisionRecord),
-      table('decisionsbymailbox', DecisionRecord),
     ),
     subscriptions: createSubscriptionStore(table('subscriptions', GraphSubscription)),
     state: createStateStore(table('state', StateEntry)),

@@ -220,15 +220,15 @@ describe('poison queue through the API', () => {
     await runtime.store.queue.poison({ messageId: 'm-1', popReceipt: 'p', dequeueCount: max, text });
 
     const headers = { 'x-admin-key': TEST_ADMIN_KEY };
-    const listed = JSON.parse((await fastifyHost(app)('GET', '/api/explorer/poison', { headers })).body) as { messages: { messageId: string; eventId: string; reason: string; status: string }[] };
-    const entry = listed.messages.find((m) => m.eventId === event.id);
-    expect(entry).toMatchObject({ status: 'poisoned' });
-    expect(entry!.reason).toContain('Dataverse answered 500');
+    const listed = JSON.parse((await fastifyHost(app)('GET', '/api/explorer/poison', { headers })).body) as { messages: { messageId: string; kind: string; inputs: { eventId: string; reason: string; status: string }[] }[] };
+    const entry = listed.messages.find((m) => m.inputs.some((i) => i.eventId === event.id));
+    expect(entry).toMatchObject({ kind: 'change', inputs: [{ eventId: event.id, status: 'poisoned' }] });
+    expect(entry!.inputs[0]!.reason).toContain('Dataverse answered 500');
 
     const requeue = await ROUTES.explorerRequeue.create(runtime.http)(
       request({ method: 'POST', path: '/api/explorer/poison/requeue', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ messageId: entry!.messageId }) }),
     );
-    expect(JSON.parse(requeue.body)).toEqual({ requeued: true, eventId: event.id });
+    expect(JSON.parse(requeue.body)).toEqual({ requeued: true, eventIds: [event.id] });
     expect(await runtime.store.decisions.getByEvent(event.id)).toBeNull();
     expect(await peekQueue(azurite.connectionString, runtime.config.queue.name)).toContainEqual(JSON.parse(text));
     expect((await runtime.store.queue.peekPoisoned(32)).some((m) => m.messageId === entry!.messageId)).toBe(false);

@@ -15,18 +15,26 @@ export function poisonView(ctx: Context): View {
       const ok = await confirmDialog('Requeue this message?', 'It goes back to the changes queue and is decided again from the facts of now (the mass-delete brake counts it).', 'Requeue');
       if (!ok) return null;
       const result = await api.requeue(m.messageId);
-      return `Requeued${result.eventId ? ` event ${result.eventId}` : ''}.`;
+      return `Requeued ${result.eventIds.length} input${result.eventIds.length === 1 ? '' : 's'}: ${result.eventIds.join(', ')}.`;
     });
 
   const table = (messages: PoisonEntry[]) => html`<table class="poison">
-    <thead><tr><th scope="col">Since</th><th scope="col">Kind</th><th scope="col">Record</th><th scope="col">Reason</th><th scope="col"><span class="sr">Actions</span></th></tr></thead>
+    <thead><tr><th scope="col">Since</th><th scope="col">Kind</th><th scope="col">Inputs and why</th><th scope="col"><span class="sr">Actions</span></th></tr></thead>
     <tbody>
       ${messages.map(
         (m) => html`<tr>
-          <td data-label="Since">${m.eventId && m.status ? html`<a href=${decisionHref(m.eventId)}>${when(m.insertedOn)}</a>` : when(m.insertedOn)}</td>
+          <td data-label="Since">${when(m.insertedOn)}</td>
           <td data-label="Kind">${m.kind}</td>
-          <td data-label="Record">${m.recordKey ? recordLabel(m.recordKey) : code(m.eventId)}</td>
-          <td data-label="Reason">${m.reason ?? html`<span class="muted">no decision record names it</span>`}</td>
+          <td data-label="Inputs">
+            ${m.inputs.length === 0
+              ? html`<span class="muted">unreadable: no input to name</span>`
+              : html`<ul class="plain">${m.inputs.map(
+                  (i) => html`<li>
+                    ${i.status ? html`<a href=${decisionHref(i.eventId)}>${i.recordKey ? recordLabel(i.recordKey) : code(i.eventId)}</a>` : code(i.eventId)}
+                    <div class="detail">${i.reason ?? 'no decision record names it'}</div>
+                  </li>`,
+                )}</ul>`}
+          </td>
           <td data-label="Actions"><button type="button" ?disabled=${poison.busy} @click=${() => void requeue(m)}>Requeue…</button></td>
         </tr>`,
       )}

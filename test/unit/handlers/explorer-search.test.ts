@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { recordKeysOf, searchQuery, TRACKED_ENTITIES } from '../../../src/handlers/explorer-search.js';
+import type { DecisionRecord } from '../../../src/store/decisions.js';
 import { codedError } from '../contracts/coded-error.js';
 
 const ID = '8f2d5a3c-1b4e-4c6d-9a7f-2e3b4c5d6e7f';
@@ -60,10 +61,13 @@ describe('searchQuery', () => {
     expect(query.limit).toBe(10);
   });
 
-  it('reads a mailbox index by object id, or by a UPN the directory resolves', async () => {
-    expect((await searchQuery({ mailbox: ID.toUpperCase() })).scopes).toEqual([{ kind: 'mailbox', userId: ID }]);
-    const resolved = await searchQuery({ mailbox: 'olga@contoso.test' }, async (upn) => (upn === 'olga@contoso.test' ? ID : null));
-    expect(resolved.scopes).toEqual([{ kind: 'mailbox', userId: ID }]);
+  it('filters by a mailbox named by object id, or by a UPN the directory resolves', async () => {
+    const record = (userId: string) => ({ input: null, facts: null, targets: [{ side: 'outlook', role: 'attendee', crmUserId: null, userId, itemKind: 'event', itemId: 'i', method: 'delete' }] }) as unknown as DecisionRecord;
+    const byId = await searchQuery({ mailbox: ID.toUpperCase() });
+    expect(byId.scopes).toEqual([{ kind: 'recent' }]);
+    expect([byId.match!(record(ID)), byId.match!(record('someone-else'))]).toEqual([true, false]);
+    const resolved = await searchQuery({ mailbox: 'olga@contoso.test' }, async (upn) => (upn === 'olga@contoso.test' ? ID.toUpperCase() : null));
+    expect(resolved.match!(record(ID))).toBe(true);
     expect((await rejected(() => searchQuery({ mailbox: 'nobody@contoso.test' }, async () => null))).code).toBe('DS_ERR_NOT_FOUND');
     expect(await rejected(() => searchQuery({ mailbox: 'olga@contoso.test' }))).toMatchObject({ code: 'DS_ERR_INVALID_PAYLOAD', field: 'mailbox' });
   });
