@@ -44,8 +44,12 @@ afterAll(async () => {
   await azurite?.dispose();
 });
 
-/** A Dataverse delete of appointment `id` (the fixture with that record), decided by the processor at `at`. */
-async function decideDelete(id: string, at: Date, target: Runtime = runtime): Promise<{ event: DomainEvent; record: DecisionRecord }> {
+/**
+ * A Dataverse delete of appointment `id` (the fixture with that record), decided by the processor at `at`.
+ * `seen`: the service knew the record before (its snapshot stored, as a Create or Update webhook leaves
+ * it), without which a CRM delete of a meeting is never propagated.
+ */
+async function decideDelete(id: string, at: Date, target: Runtime = runtime, seen = false): Promise<{ event: DomainEvent; record: DecisionRecord }> {
   const body = deleteBody(randomUUID(), (b) => {
     const input = b.InputParameters as { value: { Id: string } }[];
     input[0]!.value.Id = id;
@@ -53,6 +57,8 @@ async function decideDelete(id: string, at: Date, target: Runtime = runtime): Pr
     for (const a of image.Attributes) if (a.key === 'activityid') a.value = id;
   });
   const event = normalizeDataverseWebhook(body, {}, at);
+  const snapshot = event.crm?.snapshot;
+  if (seen && snapshot) await target.store.snapshots.put({ ...snapshot, takenAt: new Date(at.getTime() - 86_400_000).toISOString() });
   clock = at;
   const record = await processEvent(event, { ...target.queue, now: () => at });
   return { event, record };
@@ -184,8 +190,8 @@ describe('held deletes through the API', () => {
 
   it('releases only what the operator confirmed, and discards deleting nothing', async () => {
     const brake = braked.queue.brake!;
-    const admitted = await decideDelete(randomUUID(), beforeStart, braked);
-    const stopped = await decideDelete(randomUUID(), beforeStart, braked);
+    const admitted = await decideDelete(randomUUID(), beforeStart, braked, true);
+    const stopped = await decideDelete(randomUUID(), beforeStart, braked, true);
     expect(stopped.record.action).toBe('propagate');
     expect(await brake.hold(admitted.record, admitted.event)).toBeNull();
     expect((await brake.hold(stopped.record, stopped.event))?.status).toBe('held');
