@@ -36,6 +36,7 @@ export interface RuntimeOptions {
     readSnapshot?: QueueHandlerDeps['readSnapshot'];
     occurrenceDeletes?: QueueHandlerDeps['occurrenceDeletes'];
     outlookLookups?: QueueHandlerDeps['outlookLookups'];
+    resolveMailbox?: HandlerDeps['resolveMailbox'];
   };
 }
 
@@ -45,6 +46,7 @@ export function createRuntime(config: Config, options: RuntimeOptions = {}): Run
   const now = options.now ?? (() => new Date());
   const policy = config.policyFile === undefined ? undefined : loadPolicyFile(config.policyFile);
   const brake = createBrake({ store, limits: config.brake, now, log, onHeld: recordHeld });
+  const { resolveMailbox, ...seams } = options.seams ?? {};
   const queue: QueueHandlerDeps = {
     store,
     log,
@@ -54,7 +56,8 @@ export function createRuntime(config: Config, options: RuntimeOptions = {}): Run
     brake,
     maxDequeueCount: config.queue.maxDequeueCount,
     poisonQueueName: config.queue.poisonName,
-    ...options.seams,
+    ...seams,
   };
-  return { config, log, store, http: { config, store, log, now }, queue, operator: operatorDeps(queue, brake) };
+  const operator = operatorDeps(queue, brake);
+  return { config, log, store, http: { config, store, log, now, operator, resolveMailbox }, queue, operator };
 }

@@ -16,6 +16,7 @@ import { findEventsByICalUId, itemExists, type OutlookItemRef } from '../graph/i
 import { createExecutor, type Executor } from '../execute/executor.js';
 import { createCredential, credentialConfigFromEnv } from '../graph/auth.js';
 import { createGraphClient } from '../graph/client.js';
+import { resolveUser } from '../graph/synced-users.js';
 import { createRuntime, type Runtime, type RuntimeOptions } from './runtime.js';
 import { createLogger } from '../log.js';
 import { readCaFile, trustExtraCa } from '../net/ca.js';
@@ -70,6 +71,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
       itemExists: (ref: OutlookItemRef) => itemExists(graph, ref),
       eventIdsByICalUId: async (userId: string, iCalUId: string) => (await findEventsByICalUId(graph, userId, iCalUId)).map((e) => e.id),
     },
+    resolveMailbox: async (upn: string) => (await resolveUser(graph, upn))?.id ?? null,
     ...lifecycle,
   };
   const runtime = createRuntime(config, { ...options, seams });
