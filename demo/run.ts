@@ -4,6 +4,9 @@
  * plays every row of the deletion table in both directions, and prints what was expected next to what
  * happened. Exits 0 only when every row matches. With APPLICATIONINSIGHTS_CONNECTION_STRING set, the
  * service's telemetry goes there (or to any ingestion endpoint the string names), as from `npm start`.
+ *
+ * `npm run demo -- --keep` then keeps everything running and the decision explorer served (its URL and
+ * the admin key are printed) until Ctrl-C.
  */
 import { startTelemetryFromEnv } from '../src/telemetry/index.js';
 import type { Observed, Scenario } from './scenarios.js';
@@ -60,6 +63,15 @@ function report(results: Result[]): string {
   return table(rows);
 }
 
+const keep = process.argv.slice(2).includes('--keep');
+
+/** Resolves on Ctrl-C (or SIGTERM). */
+const interrupted = () =>
+  new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+
 const logLines: string[] = [];
 let world: World | undefined;
 let exitCode = 1;
@@ -88,6 +100,14 @@ try {
   say(`Nothing deleted twice: ${twice === 0 ? 'yes' : `no (${twice})`}. ${results.length - failed} of ${results.length} rows as the table says, in ${elapsed()}.`);
   if (failed > 0 && logLines.length > 0) say(`\nService log (warnings and errors, last 20):\n${logLines.slice(-20).join('\n')}`);
   exitCode = failed === 0 && twice === 0 ? 0 : 1;
+  if (keep) {
+    // The demo's own throwaway key (random per run, loopback only, gone at Ctrl-C): the page asks for it.
+    say(`\nDecision explorer: ${service.url}/explorer/  (admin key for this run: ${service.config.adminKey ?? '(none)'})`);
+    say('Kept running (--keep): press Ctrl-C to stop.');
+    await interrupted();
+  } else {
+    say(`\nDecision explorer: ${service.url}/explorer/ — served until the demo exits; \`npm run demo -- --keep\` keeps it open.`);
+  }
 } catch (error) {
   say(`demo failed: ${(error as Error).message}`);
   if (logLines.length > 0) say(`\nService log (last 20):\n${logLines.slice(-20).join('\n')}`);

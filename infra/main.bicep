@@ -76,6 +76,9 @@ param policyFile string = ''
 @description('Decide and record, but delete nothing. Starts true: switch off after reading the decision trail.')
 param dryRun bool = true
 
+@description('Application (client) id of the Entra app registration for signing in to the decision explorer (App Service authentication, app/auth.bicep). Empty = no sign-in: the explorer asks for the admin key.')
+param explorerSignInClientId string = ''
+
 @allowed(['debug', 'info', 'warn', 'error'])
 param logLevel string = 'info'
 
@@ -226,7 +229,19 @@ module api 'app/api.bicep' = {
       BRAKE_MAX_PER_USER: '50'
       BRAKE_MAX_TOTAL: '200'
       BRAKE_WINDOW_SECONDS: '600'
+      // The explorer trusts App Service's signed-in principal only where the auth module below is deployed.
+      EXPLORER_EASY_AUTH: string(!empty(explorerSignInClientId))
+      EXPLORER_OPERATOR_ROLE: 'DeleteSync.Operator'
     }
+  }
+}
+
+module auth 'app/auth.bicep' = if (!empty(explorerSignInClientId)) {
+  name: 'auth'
+  scope: rg
+  params: {
+    functionAppName: api.outputs.name
+    clientId: explorerSignInClientId
   }
 }
 
@@ -242,6 +257,7 @@ output DATAVERSE_WEBHOOK_URL string = '${api.outputs.baseUrl}/api/dataverse/webh
 output GRAPH_NOTIFICATION_URL string = '${api.outputs.baseUrl}/api/graph/notifications'
 output GRAPH_LIFECYCLE_URL string = '${api.outputs.baseUrl}/api/graph/lifecycle'
 output DECISIONS_URL string = '${api.outputs.baseUrl}/api/decisions'
+output EXPLORER_URL string = '${api.outputs.baseUrl}/explorer/'
 output MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
 output MANAGED_IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
 output APPLICATIONINSIGHTS_CONNECTION_STRING string = monitoring.outputs.connectionString

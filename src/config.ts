@@ -140,6 +140,14 @@ export const ConfigEnv = z.object({
   /** Self-hosted timers (the Functions host uses the schedules in functions/timers.ts). */
   SUBSCRIPTION_CHECK_MINUTES: int(30, 1, 24 * 60),
   TODO_POLL_MINUTES: int(5, 1, 24 * 60),
+  /**
+   * App Service authentication (Easy Auth) is in front of the app (infra/app/auth.bicep): the explorer's
+   * APIs then also accept its signed-in principal (X-MS-CLIENT-PRINCIPAL). Never on by default: without
+   * Easy Auth anyone can send that header.
+   */
+  EXPLORER_EASY_AUTH: bool(false),
+  /** App role (roles claim) a signed-in principal needs for the explorer. */
+  EXPLORER_OPERATOR_ROLE: optionalText.transform((v) => v ?? 'DeleteSync.Operator'),
   TABLE_PREFIX: optionalText
     .transform((v) => v ?? 'deletesync')
     .pipe(z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,39}$/, 'must be a letter then up to 39 letters or digits')),
@@ -218,6 +226,7 @@ export interface Config {
     todoPollMinutes: number;
   };
   adminKey: string | undefined;
+  explorer: { easyAuth: boolean; operatorRole: string };
   maxBodyBytes: number;
   queue: {
     name: string;
@@ -295,6 +304,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       todoPollMinutes: e.TODO_POLL_MINUTES,
     },
     adminKey: e.ADMIN_KEY,
+    explorer: { easyAuth: e.EXPLORER_EASY_AUTH, operatorRole: e.EXPLORER_OPERATOR_ROLE },
     maxBodyBytes: e.MAX_BODY_BYTES,
     queue: {
       name: e.QUEUE_NAME,

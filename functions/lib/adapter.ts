@@ -49,10 +49,13 @@ function httpFunction(create: (deps: HandlerDeps) => Handler) {
   };
 }
 
-/** Registers one route of the shared table with the host; answers the handler for direct (test) calls. */
-export function registerHttp(spec: RouteSpec) {
+/**
+ * Registers one route of the shared table with the host under /api (host.json's routePrefix is empty so
+ * that the explorer's page can live at /explorer); answers the handler for direct (test) calls.
+ */
+export function registerHttp(spec: RouteSpec, prefix: 'api/' | '' = 'api/') {
   const handler = httpFunction(spec.create);
-  app.http(spec.name, { methods: [spec.method], authLevel: spec.authLevel, route: spec.route, handler });
+  app.http(spec.name, { methods: [spec.method], authLevel: spec.authLevel, route: `${prefix}${spec.route}`, handler });
   return handler;
 }
 

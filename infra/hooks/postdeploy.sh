@@ -7,7 +7,7 @@ set -eu
 need AZURE_SUBSCRIPTION_ID AZURE_RESOURCE_GROUP AZURE_FUNCTION_NAME PUBLIC_BASE_URL
 
 # Every function the app registers (functions/*.ts); test/unit/infra/hooks.test.ts keeps this list equal.
-EXPECTED_FUNCTIONS="dataverseWebhook decisions graphLifecycle graphNotifications health linksDelete linksPut processChanges subscriptionCheck todoPoll"
+EXPECTED_FUNCTIONS="dataverseWebhook decisions explorerDecision explorerHeld explorerHeldAction explorerPage explorerPoison explorerRequeue explorerSearch explorerSession explorerSubscriptions graphLifecycle graphNotifications health linksDelete linksPut processChanges subscriptionCheck todoPoll"
 
 all_indexed() {
   listed=$(azs functionapp function list --resource-group "$AZURE_RESOURCE_GROUP" --name "$AZURE_FUNCTION_NAME" --query "[].name" -o tsv) || return 1

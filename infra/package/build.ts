@@ -3,15 +3,17 @@
  *
  * 1. Delete the compiled output and the package, so a renamed or deleted function leaves no stale
  *    dist/functions/*.js behind for the Functions host to register.
- * 2. Compile with tsconfig.build.json.
- * 3. Copy into the package folder exactly what runs: the traced files (infra/package/trace.ts), host.json,
- *    package.json, the policy file named by POLICY_FILE, and .funcignore, whose rules are applied here
- *    as azd applies them when it zips the folder.
+ * 2. Compile with tsconfig.build.json, and build the decision explorer's page into dist/explorer (type
+ *    check, then Vite), which the explorer's static handler reads at run time.
+ * 3. Copy into the package folder exactly what runs: the traced files (infra/package/trace.ts), the
+ *    explorer's page, host.json, package.json, the policy file named by POLICY_FILE, and .funcignore,
+ *    whose rules are applied here as azd applies them when it zips the folder.
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
+import { build as viteBuild } from 'vite';
 import { funcignoreRules, IGNORE_FILE, packageContents, totalBytes, type PackageFile } from './contents.js';
 import { traceFunctions, type Trace } from './trace.js';
 
@@ -49,6 +51,16 @@ function compile(root: string, distDir: string): void {
   if (result.status !== 0) throw new Error(`tsc -p tsconfig.build.json failed (exit ${result.status ?? result.signal})`);
 }
 
+/** The explorer's page: read from disk by src/handlers/explorer-static.ts, so no trace finds it. */
+export const EXPLORER_DIR = 'explorer';
+
+async function buildExplorer(root: string, distDir: string): Promise<void> {
+  const tsc = createRequire(join(root, 'package.json')).resolve('typescript/bin/tsc');
+  const checked = spawnSync(process.execPath, [tsc, '-p', 'explorer/tsconfig.json'], { cwd: root, stdio: 'inherit' });
+  if (checked.status !== 0) throw new Error(`tsc -p explorer/tsconfig.json failed (exit ${checked.status ?? checked.signal})`);
+  await viteBuild({ configFile: join(root, 'explorer/vite.config.ts'), logLevel: 'warn', build: { outDir: join(root, distDir, EXPLORER_DIR), emptyOutDir: true } });
+}
+
 /** A POLICY_FILE must be a file inside the app root, or the app could not read it in Azure. */
 function policyPath(root: string, policyFile: string): string {
   const path = normalize(policyFile);
@@ -65,6 +77,7 @@ export async function buildPackage(options: BuildOptions): Promise<PackageReport
   const packageDir = options.packageDir ?? DEFAULT_PACKAGE_DIR;
   cleanBuildOutputs(root, [distDir, packageDir]);
   compile(root, distDir);
+  await buildExplorer(root, distDir);
   return stagePackage({ ...options, distDir, packageDir }, await traceFunctions(root, distDir));
 }
 
@@ -75,6 +88,8 @@ export function stagePackage(options: Required<Pick<BuildOptions, 'root' | 'dist
   const wanted = new Map<string, string>(); // package path → repository path
   for (const file of trace.files) wanted.set(file.startsWith(distPrefix) ? `dist/${file.slice(distPrefix.length)}` : file, file);
   for (const file of ALWAYS_SHIPPED) wanted.set(file, file);
+  const explorer = join(root, distDir, EXPLORER_DIR);
+  if (existsSync(explorer)) for (const { path } of packageContents(explorer)) wanted.set(`dist/${EXPLORER_DIR}/${path}`, `${distPrefix}${EXPLORER_DIR}/${path}`);
   if (options.policyFile) {
     const policy = policyPath(root, options.policyFile);
     wanted.set(policy, policy);

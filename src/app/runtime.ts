@@ -35,6 +35,7 @@ export interface RuntimeOptions {
     learnLinks?: QueueHandlerDeps['learnLinks'];
     readSnapshot?: QueueHandlerDeps['readSnapshot'];
     occurrenceDeletes?: QueueHandlerDeps['occurrenceDeletes'];
+    resolveMailbox?: HandlerDeps['resolveMailbox'];
   };
 }
 
@@ -44,6 +45,7 @@ export function createRuntime(config: Config, options: RuntimeOptions = {}): Run
   const now = options.now ?? (() => new Date());
   const policy = config.policyFile === undefined ? undefined : loadPolicyFile(config.policyFile);
   const brake = createBrake({ store, limits: config.brake, now, log, onHeld: recordHeld });
+  const { resolveMailbox, ...seams } = options.seams ?? {};
   const queue: QueueHandlerDeps = {
     store,
     log,
@@ -53,7 +55,8 @@ export function createRuntime(config: Config, options: RuntimeOptions = {}): Run
     brake,
     maxDequeueCount: config.queue.maxDequeueCount,
     poisonQueueName: config.queue.poisonName,
-    ...options.seams,
+    ...seams,
   };
-  return { config, log, store, http: { config, store, log, now }, queue, operator: operatorDeps(queue, brake) };
+  const operator = operatorDeps(queue, brake);
+  return { config, log, store, http: { config, store, log, now, operator, resolveMailbox }, queue, operator };
 }

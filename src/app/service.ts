@@ -15,6 +15,7 @@ import { readSnapshot } from '../dataverse/snapshot-reader.js';
 import { createExecutor, type Executor } from '../execute/executor.js';
 import { createCredential, credentialConfigFromEnv } from '../graph/auth.js';
 import { createGraphClient } from '../graph/client.js';
+import { resolveUser } from '../graph/synced-users.js';
 import { createRuntime, type Runtime, type RuntimeOptions } from './runtime.js';
 import { createLogger } from '../log.js';
 import { readCaFile, trustExtraCa } from '../net/ca.js';
@@ -65,6 +66,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
     learnLinks: sync.seams.learnLinks,
     occurrenceDeletes: sync.seams.occurrenceDeletes,
     readSnapshot: (ref: CrmRef) => readSnapshot(dataverse, ref),
+    resolveMailbox: async (upn: string) => (await resolveUser(graph, upn))?.id ?? null,
     ...lifecycle,
   };
   const runtime = createRuntime(config, { ...options, seams });

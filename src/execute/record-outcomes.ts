@@ -34,6 +34,7 @@ export function toRecordOutcomes(outcomes: readonly TargetOutcome[]): RecordOutc
             code: o.code,
             detail: o.status === 'pending' ? `pending: ${o.detail}` : o.detail,
             at: o.at,
+            attempts: o.attempts,
           },
         ],
   );

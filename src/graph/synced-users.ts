@@ -45,7 +45,8 @@ async function groupMembers(client: Client, groupId: string): Promise<SyncedUser
   return users;
 }
 
-async function resolveUser(client: Client, idOrUpn: string): Promise<SyncedUser | null> {
+/** The user an object id or UPN names; null when there is none. */
+export async function resolveUser(client: Client, idOrUpn: string): Promise<SyncedUser | null> {
   try {
     const user = SyncedUser.parse(
       (await client.api(`/users/${encodeURIComponent(idOrUpn)}`).select(['id', 'userPrincipalName']).get()) as unknown,

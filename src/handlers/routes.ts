@@ -5,6 +5,17 @@
 import { createDataverseWebhookHandler } from './dataverse-webhook.js';
 import { createDecisionsApiHandler } from './decisions-api.js';
 import type { HandlerDeps } from './deps.js';
+import {
+  createExplorerDecisionHandler,
+  createExplorerHeldActionHandler,
+  createExplorerHeldHandler,
+  createExplorerPoisonHandler,
+  createExplorerRequeueHandler,
+  createExplorerSearchHandler,
+  createExplorerSessionHandler,
+  createExplorerSubscriptionsHandler,
+} from './explorer-api.js';
+import { createExplorerStaticHandler } from './explorer-static.js';
 import { createGraphLifecycleHandler, createGraphNotificationsHandler } from './graph-notifications.js';
 import { createHealthHandler } from './health.js';
 import type { Handler } from './http.js';
@@ -33,4 +44,25 @@ export const ROUTES = {
   linksPut: { name: 'linksPut', method: 'PUT', route: 'links', authLevel: 'anonymous', create: createLinksPutHandler },
   linksDelete: { name: 'linksDelete', method: 'DELETE', route: 'links', authLevel: 'anonymous', create: createLinksDeleteHandler },
   health: { name: 'health', method: 'GET', route: 'health', authLevel: 'anonymous', create: createHealthHandler },
+  // The decision explorer's APIs: admin key or (with EXPLORER_EASY_AUTH) an App Service principal, checked by the handlers.
+  explorerSession: { name: 'explorerSession', method: 'GET', route: 'explorer/session', authLevel: 'anonymous', create: createExplorerSessionHandler },
+  explorerSearch: { name: 'explorerSearch', method: 'GET', route: 'explorer/decisions', authLevel: 'anonymous', create: createExplorerSearchHandler },
+  explorerDecision: { name: 'explorerDecision', method: 'GET', route: 'explorer/decision', authLevel: 'anonymous', create: createExplorerDecisionHandler },
+  explorerHeld: { name: 'explorerHeld', method: 'GET', route: 'explorer/held', authLevel: 'anonymous', create: createExplorerHeldHandler },
+  explorerHeldAction: { name: 'explorerHeldAction', method: 'POST', route: 'explorer/held', authLevel: 'anonymous', create: createExplorerHeldActionHandler },
+  explorerPoison: { name: 'explorerPoison', method: 'GET', route: 'explorer/poison', authLevel: 'anonymous', create: createExplorerPoisonHandler },
+  explorerRequeue: { name: 'explorerRequeue', method: 'POST', route: 'explorer/poison/requeue', authLevel: 'anonymous', create: createExplorerRequeueHandler },
+  explorerSubscriptions: { name: 'explorerSubscriptions', method: 'GET', route: 'explorer/subscriptions', authLevel: 'anonymous', create: createExplorerSubscriptionsHandler },
 } as const satisfies Record<string, RouteSpec>;
+
+/**
+ * The explorer's page, outside /api: Fastify serves `/explorer` and `/explorer/*`; the Functions host
+ * the same through a catch-all route (host.json's routePrefix is empty, so /api/… is spelled out there).
+ */
+export const EXPLORER_PAGE = {
+  name: 'explorerPage',
+  method: 'GET',
+  route: 'explorer/{*path}',
+  authLevel: 'anonymous',
+  create: (deps: HandlerDeps) => createExplorerStaticHandler(deps),
+} as const satisfies RouteSpec;

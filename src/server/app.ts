@@ -6,7 +6,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { DeleteSyncError, ERROR_CATALOGUE, type ErrorCode } from '../errors.js';
 import type { HandlerDeps } from '../handlers/deps.js';
 import type { HandlerRequest, HandlerResponse } from '../handlers/http.js';
-import { ROUTES } from '../handlers/routes.js';
+import { EXPLORER_PAGE, ROUTES } from '../handlers/routes.js';
 
 function firstValues(record: unknown): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
@@ -53,6 +53,11 @@ export async function buildServer(deps: HandlerDeps): Promise<FastifyInstance> {
       handler: async (request, reply) => send(reply, await handler(toHandlerRequest(request))),
     });
   }
+
+  const page = EXPLORER_PAGE.create(deps);
+  const servePage = async (request: FastifyRequest, reply: FastifyReply) => send(reply, await page(toHandlerRequest(request)));
+  app.get('/explorer', servePage);
+  app.get('/explorer/*', servePage);
 
   app.setNotFoundHandler((_request, reply) =>
     reply.code(404).send(new DeleteSyncError('DS_ERR_NOT_FOUND', 'No such endpoint').toJSON()),

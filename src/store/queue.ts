@@ -24,7 +24,26 @@ export interface ChangeQueue {
   retryLater(message: ReceivedMessage, delaySeconds: number): Promise<void>;
   /** Copies the message text to the poison queue (the caller then completes the original). */
   poison(message: ReceivedMessage): Promise<void>;
+  /** Up to `max` (at most 32, the service's limit for one peek) poison messages, oldest first, left in place. */
+  peekPoisoned(max: number): Promise<PoisonedMessage[]>;
+  /**
+   * Moves one poison message back to the main queue (sent first, then removed, so a crash in between
+   * leaves a duplicate, never a loss). False when no visible poison message has that id.
+   */
+  requeuePoisoned(messageId: string): Promise<boolean>;
 }
+
+export interface PoisonedMessage {
+  messageId: string;
+  insertedOn: string | null;
+  /** Decoded message text. */
+  text: string;
+}
+
+/** How many poison messages one requeue looks through for the id it was given (one receive call). */
+const REQUEUE_SCAN = 32;
+/** How long the looked-through messages stay hidden if handing them back fails. */
+const REQUEUE_LEASE_SECONDS = 30;
 
 export function encodeMessageText(text: string): string {
   return Buffer.from(text, 'utf8').toString('base64');
@@ -97,6 +116,31 @@ export function createChangeQueue(main: QueueClient, poisonQueue: QueueClient): 
       await onMain('update', () =>
         main.updateMessage(message.messageId, message.popReceipt, undefined, delaySeconds),
       );
+    },
+    async peekPoisoned(max) {
+      const response = await onPoison('peek', () => poisonQueue.peekMessages({ numberOfMessages: Math.min(Math.max(max, 1), 32) }));
+      return response.peekedMessageItems.map((m) => ({
+        messageId: m.messageId,
+        insertedOn: m.insertedOn?.toISOString() ?? null,
+        text: decodeMessageText(m.messageText),
+      }));
+    },
+    async requeuePoisoned(messageId) {
+      const response = await onPoison('receive', () =>
+        poisonQueue.receiveMessages({ numberOfMessages: REQUEUE_SCAN, visibilityTimeout: REQUEUE_LEASE_SECONDS }),
+      );
+      let found = false;
+      for (const m of response.receivedMessageItems) {
+        if (m.messageId === messageId && !found) {
+          found = true;
+          await onMain('send', () => main.sendMessage(encodeMessageText(decodeMessageText(m.messageText))));
+          await onPoison('delete', () => poisonQueue.deleteMessage(m.messageId, m.popReceipt));
+        } else {
+          // Looked at, not taken: visible again at once.
+          await onPoison('update', () => poisonQueue.updateMessage(m.messageId, m.popReceipt, undefined, 0));
+        }
+      }
+      return found;
     },
     async poison(message) {
       // Poisoned messages must outlive the default 7-day time-to-live: -1 keeps them until removed.

@@ -151,30 +151,53 @@ export class TypedTable<S extends z.ZodType> {
     return this.query(odata`PartitionKey eq ${partitionKey}`, limit);
   }
 
+  /**
+   * Rows of one partition whose row key lies in (after, before), in row-key order, at most `limit`, with
+   * their row keys (a caller pages on by passing the last one as `after`).
+   */
+  async listRange(partitionKey: string, range: { after?: string; before?: string }, limit: number): Promise<{ rowKey: string; value: z.infer<S> }[]> {
+    const parts = [odata`PartitionKey eq ${partitionKey}`];
+    if (range.after !== undefined) parts.push(odata`RowKey gt ${range.after}`);
+    if (range.before !== undefined) parts.push(odata`RowKey lt ${range.before}`);
+    const out: { rowKey: string; value: z.infer<S> }[] = [];
+    await this.scan(parts.join(' and '), limit, async (row) => {
+      out.push({ rowKey: row.rowKey ?? '', value: await this.decode(row) });
+    });
+    return out;
+  }
+
   /** Every row, at most `limit`: only for small tables (subscriptions). */
   async listAll(limit = 1000): Promise<z.infer<S>[]> {
     return this.query(undefined, limit);
   }
 
   private async query(filter: string | undefined, limit: number): Promise<z.infer<S>[]> {
-    await this.ensure();
     const out: z.infer<S>[] = [];
+    await this.scan(filter, limit, async (row) => {
+      out.push(await this.decode(row));
+    });
+    return out;
+  }
+
+  /** Hands at most `limit` rows matching `filter` to `take`, in order; a missing table has none. */
+  private async scan(filter: string | undefined, limit: number, take: (row: TableEntityResult<Row>) => Promise<void>): Promise<void> {
+    await this.ensure();
+    let count = 0;
     try {
       const pages = this.client
         .listEntities<Row>(filter === undefined ? {} : { queryOptions: { filter } })
         .byPage({ maxPageSize: Math.min(limit, 1000) });
       for await (const page of pages) {
         for (const row of page) {
-          out.push(await this.decode(row));
-          if (out.length >= limit) return out;
+          await take(row);
+          if (++count >= limit) return;
         }
       }
-      return out;
     } catch (error) {
       if (error instanceof DeleteSyncError) throw error;
       if (isTableMissing(error)) {
         this.created.forget();
-        return [];
+        return;
       }
       throw storageUnavailable(`query of ${this.name}`, error);
     }

@@ -7,6 +7,7 @@ import azfunc, { type HttpResponseInit } from '@azure/functions';
 import type { FastifyInstance } from 'fastify';
 import { dataverseWebhook } from '../../functions/dataverse.js';
 import { decisions, health } from '../../functions/admin.js';
+import * as explorer from '../../functions/explorer.js';
 import { graphLifecycle, graphNotifications } from '../../functions/graph.js';
 
 const { HttpRequest, InvocationContext } = azfunc;
@@ -31,6 +32,12 @@ const FUNCTIONS = {
   '/api/graph/lifecycle': graphLifecycle,
   '/api/decisions': decisions,
   '/api/health': health,
+  '/api/explorer/session': explorer.explorerSession,
+  '/api/explorer/decisions': explorer.explorerSearch,
+  '/api/explorer/decision': explorer.explorerDecision,
+  '/api/explorer/poison': explorer.explorerPoison,
+  '/api/explorer/subscriptions': explorer.explorerSubscriptions,
+  '/explorer': explorer.explorerPage,
 } as const;
 
 function pathWithQuery(path: string, query: Record<string, string> = {}): string {

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROUTES } from '../../../src/handlers/routes.js';
+import { EXPLORER_PAGE, ROUTES } from '../../../src/handlers/routes.js';
 import { blockAfter, infraDir, objectEntries, readRepoFile, repoRoot, stringLiteral } from './bicep.js';
 
 const scripts = [
@@ -105,7 +105,7 @@ describe('postdeploy', () => {
   const expected = /^EXPECTED_FUNCTIONS="([^"]+)"$/m.exec(hook)?.[1]?.split(' ') ?? [];
 
   it('waits for exactly the functions the app registers', () => {
-    const registered = new Set<string>(Object.values(ROUTES).map((r) => r.name));
+    const registered = new Set<string>([...Object.values(ROUTES), EXPLORER_PAGE].map((r) => r.name));
     for (const file of readdirSync(join(repoRoot, 'functions')).filter((f) => f.endsWith('.ts'))) {
       for (const m of readFileSync(join(repoRoot, 'functions', file), 'utf8').matchAll(/app\.(?:storageQueue|timer)\('(\w+)'/g)) registered.add(m[1]!);
     }

@@ -61,6 +61,12 @@ describe('the deployment package', () => {
     for (const f of ['host.json', 'package.json']) expect(paths.has(f), f).toBe(true);
   });
 
+  it('ships the decision explorer\'s built page where its static handler looks (dist/explorer)', () => {
+    const page = report.files.map((f) => f.path).filter((p) => p.startsWith('dist/explorer/'));
+    expect(page).toContain('dist/explorer/index.html');
+    expect(page.filter((p) => /^dist\/explorer\/assets\/index-[\w-]+\.(js|css)$/.test(p))).toHaveLength(2);
+  });
+
   it('ships production dependencies only, and none of the devDependencies', () => {
     const folders = packageFolders(report.files);
     expect(folders.size).toBeGreaterThan(20);

@@ -34,7 +34,7 @@ const moduleText = (symbol: string) => readRepoFile(`infra/${modules.find((m) =>
 
 describe('modules', () => {
   it('main.bicep uses one module per concern, each file present', () => {
-    expect(modules.map((m) => m.symbol).sort()).toEqual(['api', 'identity', 'keyVault', 'monitoring', 'rbac', 'storage']);
+    expect(modules.map((m) => m.symbol).sort()).toEqual(['api', 'auth', 'identity', 'keyVault', 'monitoring', 'rbac', 'storage']);
     for (const m of modules) expect(existsSync(resolve(infraDir, m.path)), m.path).toBe(true);
   });
 
@@ -246,7 +246,9 @@ describe('resources', () => {
     expect(outputs.get('GRAPH_LIFECYCLE_URL')).toBe(url(ROUTES.graphLifecycle.route));
     expect(outputs.get('DECISIONS_URL')).toBe(url(ROUTES.decisions.route));
     expect(outputs.get('MANAGED_IDENTITY_CLIENT_ID')).toBe('identity.outputs.clientId');
-    expect(host().extensions?.http?.routePrefix ?? 'api').toBe('api');
+    // No prefix from the host: the adapter spells out /api/ for the API routes, and the explorer page sits at /explorer.
+    expect(host().extensions?.http?.routePrefix).toBe('');
+    expect(readRepoFile('functions/lib/adapter.ts')).toContain("prefix: 'api/' | '' = 'api/'");
   });
 });
 
