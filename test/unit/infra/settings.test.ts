@@ -57,6 +57,7 @@ const NOT_SET_IN_AZURE = {
   AZURE_CLIENT_SECRET: 'app-registration sign-in (self-hosted, CLI); in Azure there is no client secret',
   AZURE_AUTHORITY_HOST: 'app-registration sign-in in another cloud (self-hosted, CLI)',
   OTEL_SERVICE_NAME: 'the telemetry role name override; in Azure the Functions app name (WEBSITE_SITE_NAME) names the role',
+  WEBSITE_SITE_NAME: 'set by the App Service platform on every instance; src/telemetry names the role after it',
 } as const;
 
 /** Optional in the code, required by the template, because a deployment without them does nothing useful. */
