@@ -9,7 +9,7 @@ import type { DomainEvent } from '../../../src/domain/event.js';
 import { normalizeDataverseWebhook } from '../../../src/domain/normalize-dataverse.js';
 import { normalizeGraphNotification, outlookDeleteFromDelta, parseNotificationCollection } from '../../../src/domain/normalize-graph.js';
 import { handleQueueMessage, type QueueHandlerDeps } from '../../../src/handlers/queue-message.js';
-import { silentLogger } from '../../../src/log.js';
+import { allDone, queueDeps } from '../../helpers/queue-deps.js';
 import { enqueue } from '../../../src/pipeline/enqueue.js';
 import type { Execute } from '../../../src/pipeline/processor.js';
 import { outlookItemKey } from '../../../src/store/decisions.js';
@@ -37,21 +37,9 @@ const RECEIVED = new Date('2025-01-01T00:00:00Z');
 const PROCESSED = new Date('2025-01-01T00:00:01Z');
 
 /** The executor seam, counting what it is asked to carry out (one outcome per target, all done). */
-const countingExecute: Execute = async (decision, _facts, event) => {
-  executions.push(event.id);
-  return decision.targets.map((_, targetIndex) => ({ targetIndex, status: 'done' as const, httpStatus: 204, code: null, detail: 'deleted', at: PROCESSED.toISOString() }));
-};
+const countingExecute: Execute = allDone(PROCESSED, (id) => executions.push(id));
 
-const deps = (over: Partial<QueueHandlerDeps> = {}): QueueHandlerDeps => ({
-  store,
-  log: silentLogger,
-  now: () => PROCESSED,
-  dryRun: false,
-  maxDequeueCount: 5,
-  poisonQueueName: 'changes-poison',
-  execute: countingExecute,
-  ...over,
-});
+const deps = (over: Partial<QueueHandlerDeps> = {}): QueueHandlerDeps => queueDeps(store, PROCESSED, { execute: countingExecute, ...over });
 
 const crmDelete = (attendees = 0): DomainEvent => {
   const template = fixtureJson(DELETE_APPOINTMENT);

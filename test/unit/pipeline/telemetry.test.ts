@@ -5,7 +5,7 @@ import type { DomainEvent } from '../../../src/domain/event.js';
 import { normalizeDataverseWebhook } from '../../../src/domain/normalize-dataverse.js';
 import { handleQueueMessage, type QueueHandlerDeps } from '../../../src/handlers/queue-message.js';
 import { recordPoison } from '../../../src/pipeline/message.js';
-import { silentLogger } from '../../../src/log.js';
+import { queueDeps } from '../../helpers/queue-deps.js';
 import type { Store } from '../../../src/store/index.js';
 import { CUSTOM_EVENT_ATTRIBUTE, METRIC_NAMES } from '../../../src/telemetry/index.js';
 import { useTestAzurite } from '../../helpers/azurite.js';
@@ -36,23 +36,7 @@ function crmDelete(operationId: string): DomainEvent {
   return normalizeDataverseWebhook(JSON.stringify(body), {}, RECEIVED);
 }
 
-const deps = (): QueueHandlerDeps => ({
-  store,
-  log: silentLogger,
-  now: () => PROCESSED,
-  dryRun: false,
-  maxDequeueCount: 5,
-  poisonQueueName: 'changes-poison',
-  execute: async (decision) =>
-    decision.targets.map((_, targetIndex) => ({
-      targetIndex,
-      status: 'done' as const,
-      httpStatus: 204,
-      code: null,
-      detail: 'deleted',
-      at: PROCESSED.toISOString(),
-    })),
-});
+const deps = (): QueueHandlerDeps => queueDeps(store, PROCESSED);
 
 const eventsNamed = (name: string) => sinks.logRecords().filter((r) => r.attributes[CUSTOM_EVENT_ATTRIBUTE] === name);
 
